@@ -1,0 +1,369 @@
+"""Judge the raw values of one district's return and score its officers.
+
+Pure: takes what reader.py extracted plus the rubric and roster, returns results and findings.
+Blank is missing, never zero; a value that cannot be read is a finding, never a guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from itertools import pairwise
+from typing import Any
+
+from . import layout
+from .findings import Finding, make
+from .numbers import Parsed, is_blank, parse_number, parse_steps
+from .reader import RawCell, ReturnFile
+from .roster import District, Officer
+from .rubric import Kpi, Rubric, format_number
+from .scoring import PersonScore, kpi_level, score_person
+from .thai import FIELD_HEADERS, GROUP_TITLES, NOT_APPLICABLE_WORDS
+
+
+@dataclass
+class Source:
+    file: str
+    sheet: str
+    cell: str
+
+
+@dataclass
+class KpiOutcome:
+    kpi: str
+    fields: dict[str, Fraction | None] = field(default_factory=dict)
+    na: bool = False
+    level: int | None = None
+    explanation: str = ""
+    sources: dict[str, Source] = field(default_factory=dict)
+
+    @property
+    def value(self) -> Fraction | None:
+        """The result shown for the KPI: its percent (ratios too), amount or steps."""
+        f = self.fields
+        if "numerator" in f:
+            num, den = f.get("numerator"), f.get("denominator")
+            return None if num is None or not den else num * 100 / den
+        for name in ("percent", "amount", "steps"):
+            if f.get(name) is not None:
+                return f[name]
+        return None
+
+
+@dataclass
+class PersonResult:
+    officer: Officer
+    status: str  # scored | incomplete | missing
+    kpis: dict[str, KpiOutcome] = field(default_factory=dict)
+    competency: Fraction | None = None
+    competency_source: Source | None = None
+    score: PersonScore | None = None
+    file: str | None = None
+
+
+def _valid_text(kpi: Kpi | None, fld: str, rubric: Rubric) -> str:
+    """What would be accepted in a field, in Thai."""
+    if fld == layout.COMPETENCY:
+        c_lo, c_hi = rubric.scoring.competency_range
+        return f"คะแนนสมรรถนะ {format_number(c_lo)}–{format_number(c_hi)}"
+    assert kpi is not None
+    if fld == "steps":
+        return f"ขั้นที่ทำสำเร็จเป็นจำนวนเต็ม 0–{kpi.steps_max}"
+    if fld == "percent":
+        lo, hi = kpi.value_range()
+        upper = f"–{format_number(hi)}" if hi is not None else " ขึ้นไป"
+        return f"ตัวเลขร้อยละ {format_number(lo)}{upper} เช่น 85 (ไม่ใช่ 0.85)"
+    if fld in ("numerator", "denominator"):
+        least = 1 if fld == "denominator" else 0
+        return f"จำนวนเต็มตั้งแต่ {least} ขึ้นไป"
+    if fld == layout.NA_FIELD:
+        return '"ไม่มีภารกิจ" หรือเว้นว่าง'
+    return "จำนวนเงิน (บาท) ตั้งแต่ 0 ขึ้นไป"
+
+
+class DistrictAssessor:
+    """Turns one accepted return into per-officer results, collecting findings."""
+
+    def __init__(
+        self,
+        rubric: Rubric,
+        district: District,
+        targets: dict[tuple[str, str], dict[str, Fraction]],
+        ret: ReturnFile,
+    ) -> None:
+        self.rubric = rubric
+        self.district = district
+        self.targets = targets
+        self.ret = ret
+        self.findings: list[Finding] = []
+        self._reported: set[str] = set()
+
+    # -- single values ---------------------------------------------------------------------
+
+    def _finding(self, code: str, raw: RawCell | None, key: str, **params: Any) -> None:
+        self._reported.add(key)
+        self.findings.append(
+            make(
+                code,
+                file=self.ret.path,
+                sheet=raw.sheet if raw else None,
+                cell=raw.cell if raw else None,
+                key=key,
+                **params,
+            )
+        )
+
+    def _parse(self, kpi: Kpi | None, fld: str, key: str, raw: RawCell) -> Fraction | None:
+        """A field's number, or None (blank or bad; bad values get a finding here)."""
+        valid = _valid_text(kpi, fld, self.rubric)
+        shown = str(raw.value)[:60]
+        parsed: Parsed
+        if fld == "steps":
+            assert kpi is not None
+            parsed = parse_steps(raw.value, kpi.steps_max)
+        else:
+            is_percent = fld == "percent"
+            parsed = parse_number(
+                raw.value, percent=is_percent, percent_formatted=raw.percent_formatted
+            )
+            if (
+                is_percent
+                and parsed.problem is None
+                and self.ret.format == "xls"
+                and isinstance(raw.value, float | int)
+                and 0 < raw.value <= 1
+            ):
+                self._finding("percent_ambiguous", raw, key, value=shown)
+                return None
+        if parsed.problem:
+            if parsed.problem == "steps_gap":
+                shown = ", ".join(str(t) for t in parsed.ticks)
+            self._finding(parsed.problem, raw, key, value=shown, valid=valid)
+            return None
+        if parsed.value is None:
+            return None
+        value = Fraction(parsed.value)
+        if not self._in_range(kpi, fld, value):
+            self._finding("out_of_range", raw, key, value=format_number(value), valid=valid)
+            return None
+        return value
+
+    def _in_range(self, kpi: Kpi | None, fld: str, value: Fraction) -> bool:
+        if fld == layout.COMPETENCY:
+            c_lo, c_hi = self.rubric.scoring.competency_range
+            return c_lo <= value <= c_hi
+        assert kpi is not None
+        if fld in ("numerator", "denominator"):
+            return value.denominator == 1 and value >= (1 if fld == "denominator" else 0)
+        if fld in ("percent", "amount"):
+            lo, hi = kpi.value_range()
+            return value >= lo and (hi is None or value <= hi)
+        if fld in ("min", "standard", "high"):
+            return value >= 0
+        return True
+
+    # -- one KPI row ----------------------------------------------------------------------
+
+    def kpi_outcome(self, owner: str, kpi: Kpi) -> KpiOutcome:
+        out = KpiOutcome(kpi.id)
+        row_key = f"{owner}/{kpi.id}"
+        if row_key not in self.ret.rows or self.ret.rows[row_key][1] < 0:
+            if row_key not in self.ret.rows:
+                self._finding("missing_row", None, row_key, row_key=row_key)
+            out.explanation = "ไม่พบแถวในแบบฟอร์ม"
+            return out
+        cells = self.ret.cells
+        raw_fields: dict[str, RawCell] = {}
+        for fld in kpi.fields:
+            key = layout.kpi_key(owner, kpi, fld)
+            if key in cells:
+                raw_fields[fld] = cells[key]
+                out.sources[fld] = Source(self.ret.path, cells[key].sheet, cells[key].cell)
+        # Not applicable: the N/A column, or the word typed into a value cell.
+        na_key = f"{row_key}/{layout.NA_FIELD}"
+        na_raw = cells.get(na_key)
+        na = False
+        if na_raw is not None and not is_blank(na_raw.value):
+            if _is_na_word(na_raw.value):
+                na = True
+            else:
+                self._finding("na_text", na_raw, na_key, value=str(na_raw.value)[:60])
+        for fld, typed in list(raw_fields.items()):
+            if _is_na_word(typed.value):
+                key = layout.kpi_key(owner, kpi, fld)
+                if kpi.allow_na:
+                    na = True
+                    raw_fields[fld] = RawCell("", typed.sheet, typed.cell, typed.percent_formatted)
+                else:
+                    self._finding(
+                        "na_not_allowed", typed, key, valid=_valid_text(kpi, fld, self.rubric)
+                    )
+                    raw_fields[fld] = RawCell(None, typed.sheet, typed.cell)
+                    out.fields[fld] = None
+        # Locked reference targets from the roster win over what the file says.
+        locked = self.targets.get((owner, kpi.id))
+        if na:
+            filled = {
+                f: r
+                for f, r in raw_fields.items()
+                if f not in kpi.references and not is_blank(r.value)
+            }
+            if filled:
+                fld, typed = next(iter(filled.items()))
+                self._finding(
+                    "na_with_value",
+                    typed,
+                    layout.kpi_key(owner, kpi, fld),
+                    value=str(typed.value)[:60],
+                )
+                out.explanation = "ระบุทั้งไม่มีภารกิจและผลงาน"
+                return out
+            out.na = True
+            out.explanation = "ไม่มีภารกิจ: ไม่นำมาคิดคะแนน"
+            return out
+        for fld in kpi.fields:
+            key = layout.kpi_key(owner, kpi, fld)
+            if locked is not None and fld in kpi.references:
+                out.fields[fld] = locked[fld]
+                raw = raw_fields.get(fld)
+                if raw is not None and not is_blank(raw.value):
+                    parsed = parse_number(raw.value)
+                    if parsed.value is None or Fraction(parsed.value) != locked[fld]:
+                        self._finding(
+                            "reference_changed",
+                            raw,
+                            key,
+                            value=str(raw.value)[:40],
+                            valid=format_number(locked[fld]),
+                        )
+                continue
+            raw = raw_fields.get(fld)
+            if raw is None:
+                out.fields[fld] = None
+                continue
+            if is_blank(raw.value):
+                out.fields[fld] = None
+                continue
+            out.fields[fld] = self._parse(kpi, fld, key, raw)
+        self._cross_checks(owner, kpi, out, raw_fields)
+        result = kpi_level(kpi, out.fields)
+        out.level, out.explanation = result.level, result.explanation
+        if result.level is None:
+            out.level = None
+            self._report_missing(owner, kpi, out, raw_fields)
+        elif result.level == 0:
+            shown = format_number(out.value) if out.value is not None else "-"
+            src = next(iter(raw_fields.values()), None)
+            self._finding("level_zero", src, row_key, value=shown, valid=result.explanation)
+        return out
+
+    def _cross_checks(
+        self, owner: str, kpi: Kpi, out: KpiOutcome, raw_fields: dict[str, RawCell]
+    ) -> None:
+        f = out.fields
+        if kpi.input == "ratio":
+            num, den = f.get("numerator"), f.get("denominator")
+            hi = kpi.value_range()[1]
+            if num is not None and den is not None and hi is not None and num * 100 > hi * den:
+                raw = raw_fields["numerator"]
+                self._finding(
+                    "numerator_exceeds",
+                    raw,
+                    layout.kpi_key(owner, kpi, "numerator"),
+                    value=format_number(num),
+                    found=format_number(den),
+                    valid=f"ร้อยละ {format_number(hi)}",
+                )
+                f["numerator"] = None
+        refs = [f.get(r) for r in kpi.references]
+        if refs and all(v is not None for v in refs):
+            values = [v for v in refs if v is not None]
+            if any(a >= b for a, b in pairwise(values)):
+                first = kpi.references[0]
+                self._finding(
+                    "references_order",
+                    raw_fields.get(first),
+                    layout.kpi_key(owner, kpi, first),
+                    value=" / ".join(format_number(v) for v in values),
+                )
+                for r in kpi.references:
+                    f[r] = None
+
+    def _report_missing(
+        self, owner: str, kpi: Kpi, out: KpiOutcome, raw_fields: dict[str, RawCell]
+    ) -> None:
+        for fld in kpi.fields:
+            raw = raw_fields.get(fld)
+            key = layout.kpi_key(owner, kpi, fld)
+            if key in self._reported:
+                continue
+            if out.fields.get(fld) is None and (raw is None or is_blank(raw.value)):
+                label = f"{FIELD_HEADERS.get(fld, fld)} ของตัวชี้วัด {kpi.id}"
+                self._finding(
+                    "missing_value", raw, key, label=label, valid=_valid_text(kpi, fld, self.rubric)
+                )
+
+    # -- the district ---------------------------------------------------------------------
+
+    def assess(self) -> tuple[dict[str, KpiOutcome], list[PersonResult]]:
+        rubric = self.rubric
+        team = {k.id: self.kpi_outcome(layout.TEAM, k) for k in rubric.groups.team.kpis}
+        people: list[PersonResult] = []
+        expected = {o.person_id for o in self.district.officers}
+        for officer in self.district.officers:
+            people.append(self.person(officer, team))
+        for row_key in sorted(self.ret.rows):
+            pid = row_key.split("/")[0]
+            if pid != layout.TEAM and pid not in expected and "/" not in row_key:
+                self._finding("unknown_person", None, row_key, row_key=row_key)
+        return team, people
+
+    def person(self, officer: Officer, team: dict[str, KpiOutcome]) -> PersonResult:
+        rubric = self.rubric
+        pid = officer.person_id
+        res = PersonResult(officer, "incomplete", file=self.ret.path)
+        res.kpis.update(team)
+        for kpi in rubric.groups.individual.kpis:
+            res.kpis[kpi.id] = self.kpi_outcome(pid, kpi)
+        comp_key = f"{pid}/{layout.COMPETENCY}"
+        raw = self.ret.cells.get(comp_key)
+        if pid not in self.ret.rows:
+            self._finding("missing_row", None, pid, row_key=pid)
+        elif raw is not None:
+            res.competency_source = Source(self.ret.path, raw.sheet, raw.cell)
+            if is_blank(raw.value):
+                self._finding(
+                    "missing_value",
+                    raw,
+                    comp_key,
+                    label="คะแนนสมรรถนะ",
+                    valid=_valid_text(None, layout.COMPETENCY, rubric),
+                )
+            else:
+                res.competency = self._parse(None, layout.COMPETENCY, comp_key, raw)
+        levels = {k: o.level for k, o in res.kpis.items()}
+        na = {k for k, o in res.kpis.items() if o.na}
+        for gname, group in rubric.group_items():
+            if all(k.id in na for k in group.kpis):
+                self._finding("all_na", None, pid, group=GROUP_TITLES[gname])
+        score = score_person(rubric, levels, na, res.competency, officer.probation)
+        res.score = score
+        if score.total is not None:
+            res.status = "scored"
+        return res
+
+
+def _is_na_word(value: object) -> bool:
+    return isinstance(value, str) and value.strip().lower() in NOT_APPLICABLE_WORDS
+
+
+def assess_return(
+    rubric: Rubric,
+    district: District,
+    targets: dict[tuple[str, str], dict[str, Fraction]],
+    ret: ReturnFile,
+) -> tuple[list[PersonResult], list[Finding]]:
+    """Officers' results for one accepted return, and the findings met."""
+    assessor = DistrictAssessor(rubric, district, targets, ret)
+    _, people = assessor.assess()
+    return people, assessor.findings

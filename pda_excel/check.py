@@ -1,0 +1,85 @@
+"""Check returned workbooks one by one, with the same reader and findings as consolidation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .assess import assess_return
+from .findings import Finding, make, sort_key
+from .reader import ReturnFile, read_return
+from .roster import District, Officer, Roster
+from .rubric import Rubric
+
+
+@dataclass
+class Checked:
+    path: Path
+    ret: ReturnFile
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity == "error")
+
+
+def _district_from_file(ret: ReturnFile) -> District:
+    """Without a roster, the officers are those the file itself lists."""
+    people = sorted({k for k in ret.rows if "/" not in k})
+    code = ret.district_code or ""
+    name = ret.meta.get("district_name", "")
+    officers = tuple(
+        Officer(person_id=p, name=p, district_code=code, district_name=name) for p in people
+    )
+    return District(code, name, "", officers)
+
+
+def check_file(path: Path, rubric: Rubric, roster: Roster | None = None) -> Checked:
+    ret = read_return(path, rubric, str(path))
+    out = Checked(path, ret, list(ret.findings))
+    if not ret.readable:
+        return out
+    code = ret.district_code or ""
+    if roster is not None:
+        if code not in roster.districts:
+            out.findings.append(
+                make(
+                    "unknown_district",
+                    file=ret.path,
+                    sheet="_meta",
+                    found=code,
+                    valid=", ".join(roster.districts),
+                )
+            )
+            return out
+        district = roster.districts[code]
+        targets = roster.targets_for(code)
+    else:
+        district, targets = _district_from_file(ret), {}
+    _, more = assess_return(rubric, district, targets, ret)
+    out.findings += more
+    out.findings.sort(key=sort_key)
+    return out
+
+
+def check_files(
+    paths: Sequence[Path], rubric: Rubric, roster: Roster | None = None
+) -> list[Checked]:
+    return [check_file(p, rubric, roster) for p in paths]
+
+
+def findings_table(checked: Sequence[Checked]) -> str:
+    """A readable table of every file's findings, for the terminal."""
+    from .thai import SEVERITY_LABELS
+
+    lines: list[str] = []
+    for c in checked:
+        status = (
+            "ผ่าน" if not c.findings else f"{c.errors} ข้อผิดพลาด, {len(c.findings) - c.errors} คำเตือน"
+        )
+        lines.append(f"{c.path}: {status}")
+        for f in c.findings:
+            where = " ".join(p for p in (f.sheet, f.cell) if p) or "-"
+            lines.append(f"  {SEVERITY_LABELS[f.severity]:<10} {where:<28} [{f.code}] {f.message}")
+    return "\n".join(lines)

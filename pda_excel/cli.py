@@ -1,0 +1,336 @@
+"""Command line: parse options, call the library, turn PdaError into a message and exit code."""
+
+from __future__ import annotations
+
+import json
+import sys
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import PdaError, RubricError
+
+RUBRIC_OPTION = click.option(
+    "--rubric",
+    "rubric_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Rubric YAML file (default: the built-in round 1/2567 rubric).",
+)
+
+
+def _fail(exc: PdaError) -> None:
+    click.echo(str(exc), err=True)
+    sys.exit(exc.exit_code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="pda-excel")
+def cli() -> None:
+    """KPI evaluation rounds of Community Development Offices: rubric, templates, consolidation."""
+
+
+@cli.group()
+def rubric() -> None:
+    """Check or show an evaluation round's rubric."""
+
+
+@rubric.command("check")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def rubric_check(file: Path) -> None:
+    """Validate a rubric FILE; list every problem with its place (exit 0 valid, 2 invalid)."""
+    from .rubric import load_rubric
+
+    try:
+        r = load_rubric(file)
+    except RubricError as exc:
+        _fail(exc)
+    click.echo(f"{file}: valid rubric {r.id} ({len(r.kpis)} KPIs), sha256 {r.sha256}")
+
+
+@rubric.command("show")
+@RUBRIC_OPTION
+def rubric_show(rubric_path: Path | None) -> None:
+    """Print the KPIs, weights and levels as a readable table."""
+    from .report import rubric_table
+    from .rubric import load_rubric
+
+    try:
+        r = load_rubric(rubric_path)
+    except RubricError as exc:
+        _fail(exc)
+    click.echo(rubric_table(r))
+
+
+def _number(text: str | None, name: str) -> Fraction | None:
+    if text is None:
+        return None
+    from .numbers import parse_number
+
+    parsed = parse_number(text, percent=True)
+    if parsed.problem or parsed.value is None:
+        raise click.BadParameter(f"{text!r} is not a number", param_hint=name)
+    return Fraction(parsed.value)
+
+
+def _check_level_inputs(kpi: Any, measures: dict[str, Any]) -> None:
+    """Refuse values the KPI's template would refuse (steps 0..max, the value range)."""
+    from .rubric import format_number
+
+    steps = measures.get("steps")
+    if steps is not None and (steps.denominator != 1 or not 0 <= steps <= kpi.steps_max):
+        raise click.BadParameter(
+            f"{kpi.id} steps are whole numbers from 0 to {kpi.steps_max}, not {format_number(steps)}"
+        )
+    value = measures.get("percent", measures.get("amount"))
+    lo, hi = kpi.value_range()
+    if value is not None and (value < lo or (hi is not None and value > hi)):
+        upper = format_number(hi) if hi is not None else "no upper limit"
+        raise click.BadParameter(
+            f"{kpi.id} takes values from {format_number(lo)} to {upper}, not {format_number(value)}"
+        )
+
+
+@cli.command()
+@click.argument("kpi")
+@click.argument("value")
+@click.option("--min", "min_", help="Reference minimum (ค่าขั้นต่ำ) for amount KPIs.")
+@click.option("--standard", help="Reference standard (ค่ามาตรฐาน).")
+@click.option("--high", help="Reference high (ค่าขั้นสูง).")
+@click.option("--steps", type=int, help="Milestone steps done, for steps-plus-percent KPIs.")
+@RUBRIC_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+def level(
+    kpi: str,
+    value: str,
+    min_: str | None,
+    standard: str | None,
+    high: str | None,
+    steps: int | None,
+    rubric_path: Path | None,
+    as_json: bool,
+) -> None:
+    """The level of one result VALUE for KPI, with the reason.
+
+    VALUE is the percent (ratio KPIs too), the amount, or for milestone KPIs the step reached.
+    """
+    from .rubric import load_rubric
+    from .scoring import evaluate_level
+
+    try:
+        r = load_rubric(rubric_path)
+    except RubricError as exc:
+        _fail(exc)
+    k = r.kpis.get(kpi)
+    if k is None:
+        raise click.BadParameter(
+            f"unknown KPI {kpi!r}; valid: {', '.join(r.kpis)}", param_hint="KPI"
+        )
+    number = _number(value, "VALUE")
+    refs = {
+        "min": _number(min_, "--min"),
+        "standard": _number(standard, "--standard"),
+        "high": _number(high, "--high"),
+    }
+    measures: dict[str, Any]
+    if k.input == "steps":
+        measures = {"steps": number}
+    elif k.input == "steps_percent":
+        if steps is None:
+            raise click.UsageError(f"{kpi} needs --steps (0–{k.steps_max}) as well as the percent")
+        measures = {"steps": Fraction(steps), "percent": number}
+    elif k.input == "amount":
+        absent = [f"--{r_}" for r_ in k.references if refs.get(r_) is None]
+        if absent:
+            raise click.UsageError(
+                f"{kpi} is scored against reference targets: give {', '.join(absent)}"
+            )
+        measures = {"amount": number}
+    else:
+        measures = {"percent": number}
+    _check_level_inputs(k, measures)
+    result = evaluate_level(k, measures, refs)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"kpi": kpi, "level": result.level, "explanation": result.explanation},
+                ensure_ascii=False,
+            )
+        )
+    else:
+        click.echo(f"{kpi}: ระดับ {result.level}\n{result.explanation}")
+
+
+ROSTER_OPTION = click.option(
+    "--roster",
+    "roster_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Staff roster (.xlsx or .csv): person_id, name, position, district_code, district_name.",
+)
+
+
+def _load(rubric_path: Path | None, roster_path: Path | None) -> tuple[Any, Any]:
+    """Rubric and roster, or exit 2 with every problem listed."""
+    from .roster import load_roster
+    from .rubric import load_rubric
+
+    try:
+        r = load_rubric(rubric_path)
+        roster = load_roster(roster_path, r) if roster_path is not None else None
+    except PdaError as exc:
+        _fail(exc)
+    return r, roster
+
+
+@cli.command()
+@ROSTER_OPTION
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the district workbooks and manifest.csv.",
+)
+@RUBRIC_OPTION
+def templates(roster_path: Path, out_dir: Path, rubric_path: Path | None) -> None:
+    """Write one protected, self-checking workbook per district, and manifest.csv."""
+    from .templates import write_templates
+
+    r, roster = _load(rubric_path, roster_path)
+    rows = write_templates(r, roster, out_dir)
+    for row in rows:
+        click.echo(f"{row.file}  ({row.people} คน)")
+    click.echo(f"{len(rows)} workbook(s) and manifest.csv in {out_dir}")
+
+
+def _progress(total_hint: int = 0) -> Any:
+    """A progress bar on stderr when it is a terminal, else nothing."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total_hint, unit="file", file=sys.stderr, leave=False)
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@ROSTER_OPTION
+@click.option(
+    "--out",
+    "out_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Summary workbook to write (.xlsx).",
+)
+@RUBRIC_OPTION
+@click.option(
+    "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write JSON."
+)
+@click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Reader processes.")
+def consolidate(
+    inputs: tuple[Path, ...],
+    roster_path: Path,
+    out_path: Path,
+    rubric_path: Path | None,
+    json_path: Path | None,
+    jobs: int | None,
+) -> None:
+    """Read every return in INPUTS (files or folders), score it, write the summary.
+
+    Exit 0 when every district was received and every officer scored; 1 when the summary was
+    written but something is missing, rejected or incomplete; 2 for bad arguments.
+    """
+    from .consolidate import consolidate as run
+    from .summary import terminal_summary, write_json, write_summary
+
+    r, roster = _load(rubric_path, roster_path)
+    if out_path.suffix.lower() != ".xlsx":
+        raise click.BadParameter("the summary is an .xlsx file", param_hint="--out")
+    bar = _progress()
+
+    def total(n: int) -> None:
+        if bar is not None:
+            bar.reset(total=n)
+
+    def step(n: int) -> None:
+        if bar is not None:
+            bar.update(n)
+
+    result = run(inputs, r, roster, jobs=jobs, progress=step, on_total=total)
+    if bar is not None:
+        bar.close()
+    write_summary(result, out_path)
+    if json_path is not None:
+        write_json(result, json_path)
+    click.echo(terminal_summary(result))
+    click.echo(f"summary: {out_path}" + (f"  json: {json_path}" if json_path else ""))
+    sys.exit(0 if result.complete else 1)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@RUBRIC_OPTION
+@click.option(
+    "--roster",
+    "roster_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Staff roster, to check each file's district and officers against it.",
+)
+@click.option(
+    "--annotate",
+    "annotate_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write a marked-up copy of each file with findings into this folder.",
+)
+def check(
+    files: tuple[Path, ...],
+    rubric_path: Path | None,
+    roster_path: Path | None,
+    annotate_dir: Path | None,
+) -> None:
+    """Check returned workbooks one by one (exit 0 clean, 1 errors found, 2 bad arguments)."""
+    from .annotate import annotate_copy, can_annotate
+    from .check import check_files, findings_table
+    from .consolidate import discover
+
+    r, roster = _load(rubric_path, roster_path)
+    paths, missing = discover(files)
+    if missing:
+        raise click.BadParameter(
+            "; ".join(f"{f.file}: no such file or folder" for f in missing), param_hint="FILES"
+        )
+    checked = check_files(paths, r, roster)
+    click.echo(findings_table(checked))
+    if annotate_dir is not None:
+        for c in checked:
+            if not c.findings:
+                continue
+            if annotate_dir.resolve() == c.path.parent.resolve():
+                raise click.BadParameter(
+                    "use a folder other than the returns' own", param_hint="--annotate"
+                )
+            if not c.ret.readable or not can_annotate(c.path):
+                click.echo(f"{c.path}: no annotated copy (the file cannot be edited as .xlsx)")
+                continue
+            out = annotate_copy(c.path, c.findings, annotate_dir / c.path.name)
+            click.echo(f"annotated copy: {out}")
+    sys.exit(1 if any(c.errors for c in checked) else 0)
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+def demo(directory: Path | None) -> None:
+    """Run the whole pipeline on the bundled sample round, into DIRECTORY (default demo-output)."""
+    from .demo import run_demo
+
+    run_demo(directory or Path("demo-output"), echo=click.echo)
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except PdaError as exc:  # pragma: no cover - commands catch their own
+        _fail(exc)

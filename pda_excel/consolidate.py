@@ -1,0 +1,357 @@
+"""Consolidation: find the returns, read each safely, resolve duplicates, score every officer.
+
+The result holds every roster officer exactly once (scored, incomplete or missing), every
+district's status, every file's provenance and every finding. Reading is spread over a process
+pool; results are assembled in a fixed order, so the output equals a serial run's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .assess import PersonResult, assess_return
+from .findings import Finding, make, sort_key
+from .reader import ReturnFile, read_return
+from .roster import District, Roster
+from .rubric import Rubric
+
+EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
+_CODE_IN_NAME = re.compile(r"^(\d{4})(?!\d)")
+
+
+@dataclass
+class FileRecord:
+    """Provenance of one input file."""
+
+    path: str
+    name: str
+    size: int
+    sha256: str
+    format: str
+    template_version: str | None
+    district_code: str | None
+    status: str  # accepted | duplicate | conflict | rejected
+    reason: str = ""
+
+
+@dataclass
+class DistrictResult:
+    district: District
+    status: str  # received | rejected | missing
+    files: list[str] = field(default_factory=list)
+    people: list[PersonResult] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        out = {"scored": 0, "incomplete": 0, "missing": 0}
+        for p in self.people:
+            out[p.status] += 1
+        return out
+
+
+@dataclass
+class Consolidation:
+    rubric: Rubric
+    roster: Roster
+    districts: list[DistrictResult]
+    files: list[FileRecord]
+    findings: list[Finding]
+    ranks: dict[str, tuple[int, int]] = field(default_factory=dict)  # pid -> (district, province)
+
+    @property
+    def people(self) -> list[PersonResult]:
+        return [p for d in self.districts for p in d.people]
+
+    @property
+    def complete(self) -> bool:
+        return all(d.status == "received" for d in self.districts) and all(
+            p.status == "scored" for p in self.people
+        )
+
+
+def discover(inputs: Iterable[Path]) -> tuple[list[Path], list[Finding]]:
+    """Spreadsheet files under the given files and folders, sorted, each once."""
+    found: dict[Path, None] = {}
+    findings: list[Finding] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            for sub in sorted(path.rglob("*")):
+                if sub.is_file() and sub.suffix.lower() in EXTENSIONS and not _lock_file(sub):
+                    found.setdefault(sub.resolve(), None)
+        elif path.is_file():
+            found.setdefault(path.resolve(), None)
+        else:
+            findings.append(make("unreadable", file=str(path), detail="no such file or folder"))
+    return sorted(found, key=str), findings
+
+
+def _lock_file(path: Path) -> bool:
+    return path.name.startswith(("~$", ".~lock."))
+
+
+_WORKER_RUBRIC: Rubric | None = None
+
+
+def _init_worker(rubric: Rubric) -> None:
+    global _WORKER_RUBRIC
+    _WORKER_RUBRIC = rubric
+
+
+def _read_in_worker(args: tuple[Path, str]) -> ReturnFile:
+    assert _WORKER_RUBRIC is not None
+    path, shown = args
+    return read_return(path, _WORKER_RUBRIC, shown)
+
+
+def read_all(
+    paths: Sequence[Path],
+    rubric: Rubric,
+    *,
+    jobs: int | None = None,
+    display: Callable[[Path], str] = str,
+    progress: Callable[[int], None] | None = None,
+) -> list[ReturnFile]:
+    """Read every file, in parallel where it pays; results in the order of `paths`."""
+    jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+    tasks = [(p, display(p)) for p in paths]
+    results: list[ReturnFile] = []
+    if jobs <= 1 or len(paths) < 16:
+        for task in tasks:
+            results.append(read_return(task[0], rubric, task[1]))
+            if progress:
+                progress(1)
+        return results
+    chunk = max(1, min(32, len(tasks) // (jobs * 4)))
+    with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(rubric,)) as pool:
+        for ret in pool.map(_read_in_worker, tasks, chunksize=chunk):
+            results.append(ret)
+            if progress:
+                progress(1)
+    return results
+
+
+def consolidate(
+    inputs: Iterable[Path],
+    rubric: Rubric,
+    roster: Roster,
+    *,
+    jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> Consolidation:
+    """Read, check and score every return against the roster."""
+    paths, findings = discover(inputs)
+    if on_total:
+        on_total(len(paths))
+    base = _common_base(paths)
+    returns = read_all(
+        paths, rubric, jobs=jobs, display=lambda p: _shown(p, base), progress=progress
+    )
+    files: list[FileRecord] = []
+    by_district: dict[str, list[ReturnFile]] = {}
+    name_hint: dict[str, list[str]] = {}
+    for ret in returns:
+        findings += ret.findings
+        rec = FileRecord(
+            ret.path,
+            ret.name,
+            ret.size,
+            ret.sha256,
+            ret.format,
+            ret.template_version,
+            ret.district_code,
+            "rejected",
+        )
+        files.append(rec)
+        hint = _CODE_IN_NAME.match(ret.name)
+        if not ret.readable:
+            rec.reason = ret.reason
+            if hint and hint.group(1) in roster.districts:
+                name_hint.setdefault(hint.group(1), []).append(ret.path)
+            continue
+        code = ret.district_code or ""
+        if code not in roster.districts:
+            f = make(
+                "unknown_district",
+                file=ret.path,
+                sheet="_meta",
+                found=code,
+                valid=", ".join(roster.districts),
+            )
+            findings.append(f)
+            rec.reason = f.message
+            continue
+        if hint and hint.group(1) != code and hint.group(1) in roster.districts:
+            findings.append(
+                make("file_name_district", file=ret.path, found=hint.group(1), valid=code)
+            )
+        rec.status = "accepted"
+        by_district.setdefault(code, []).append(ret)
+
+    record = {r.path: r for r in files}
+    districts: list[DistrictResult] = []
+    for code, district in roster.districts.items():
+        candidates = by_district.get(code, [])
+        unique: dict[str, ReturnFile] = {}
+        for ret in candidates:
+            if ret.sha256 in unique:
+                first = unique[ret.sha256]
+                findings.append(make("duplicate_file", file=ret.path, other=first.path))
+                record[ret.path].status = "duplicate"
+                record[ret.path].reason = f"ซ้ำกับ {first.path}"
+            else:
+                unique[ret.sha256] = ret
+        result = DistrictResult(district, "missing", [r.path for r in candidates])
+        if len(unique) > 1:
+            names = [r.path for r in unique.values()]
+            for ret in unique.values():
+                others = ", ".join(n for n in names if n != ret.path)
+                f = make(
+                    "conflict", file=ret.path, district=f"{code} {district.name}", other=others
+                )
+                findings.append(f)
+                record[ret.path].status = "conflict"
+                record[ret.path].reason = f.message
+            result.status = "rejected"
+        elif unique:
+            ret = next(iter(unique.values()))
+            result.status = "received"
+            people, more = assess_return(rubric, district, roster.targets_for(code), ret)
+            result.people = people
+            findings += more
+        else:
+            rejected = name_hint.get(code, [])
+            result.files = rejected
+            if rejected:
+                result.status = "rejected"
+            else:
+                findings.append(make("missing_return", district=f"{code} {district.name}"))
+        if not result.people:
+            result.people = [PersonResult(o, "missing") for o in district.officers]
+        districts.append(result)
+
+    findings.sort(key=sort_key)
+    out = Consolidation(rubric, roster, districts, files, findings)
+    out.ranks = _ranks(out.people)
+    return out
+
+
+def _common_base(paths: Sequence[Path]) -> Path | None:
+    if not paths:
+        return None
+    try:
+        return Path(os.path.commonpath([p.parent for p in paths]))
+    except ValueError:
+        return None
+
+
+def _shown(path: Path, base: Path | None) -> str:
+    """The file's name as shown in findings: relative to the inputs' common folder."""
+    if base is not None:
+        try:
+            return str(path.relative_to(base))
+        except ValueError:
+            pass
+    return str(path)
+
+
+def _ranks(people: Sequence[PersonResult]) -> dict[str, tuple[int, int]]:
+    """Competition ranks ("1224") by total, in the district and in the province."""
+    scored = [p for p in people if p.score is not None and p.score.total is not None]
+
+    def ranking(group: Sequence[PersonResult]) -> dict[str, int]:
+        totals = sorted((_total(p) for p in group), reverse=True)
+        return {p.officer.person_id: totals.index(_total(p)) + 1 for p in group}
+
+    province = ranking(scored)
+    district: dict[str, int] = {}
+    for code in {p.officer.district_code for p in scored}:
+        district.update(ranking([p for p in scored if p.officer.district_code == code]))
+    return {pid: (district[pid], province[pid]) for pid in province}
+
+
+def _total(p: PersonResult) -> Decimal:
+    assert p.score is not None and p.score.total is not None
+    return p.score.total
+
+
+def _num(value: Any) -> Any:
+    """Decimal/Fraction → JSON number rounded to 2 decimals; None stays null."""
+    if value is None:
+        return None
+    from fractions import Fraction
+
+    from .scoring import round_half_up
+
+    if isinstance(value, Fraction):
+        if value.denominator == 1:
+            return int(value)
+        value = round_half_up(value, 2)
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def to_json(result: Consolidation) -> dict[str, Any]:
+    """The machine-readable result; same inputs give the same JSON."""
+    people = []
+    for p in result.people:
+        kpis = {
+            k: {"value": _num(o.value), "level": o.level, "na": o.na} for k, o in p.kpis.items()
+        }
+        s = p.score
+        rank = result.ranks.get(p.officer.person_id)
+        people.append(
+            {
+                "person_id": p.officer.person_id,
+                "name": p.officer.name,
+                "position": p.officer.position,
+                "district_code": p.officer.district_code,
+                "probation": p.officer.probation,
+                "status": p.status,
+                "kpis": kpis,
+                "team_score": _num(s.team_score) if s else None,
+                "individual_score": _num(s.individual_score) if s else None,
+                "achievement": _num(s.achievement) if s else None,
+                "competency": _num(p.competency),
+                "total": _num(s.total) if s else None,
+                "band": s.band if s else None,
+                "rank_district": rank[0] if rank else None,
+                "rank_province": rank[1] if rank else None,
+            }
+        )
+    return {
+        "rubric": {"id": result.rubric.id, "sha256": result.rubric.sha256},
+        "people": people,
+        "districts": [
+            {
+                "district_code": d.district.code,
+                "district_name": d.district.name,
+                "status": d.status,
+                "files": d.files,
+                **d.counts(),
+            }
+            for d in result.districts
+        ],
+        "files": [
+            {
+                "file": f.path,
+                "size": f.size,
+                "sha256": f.sha256,
+                "format": f.format,
+                "template_version": f.template_version,
+                "district_code": f.district_code,
+                "status": f.status,
+                "reason": f.reason,
+            }
+            for f in result.files
+        ],
+        "findings": [f.as_dict() for f in result.findings],
+    }

@@ -1,0 +1,54 @@
+"""The whole pipeline on the bundled sample round: the newcomer's first look."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+
+def run_demo(directory: Path, echo: Callable[[str], None] = print) -> Path:
+    """Roster → templates → sample returns → consolidation → check with annotated copies.
+
+    Returns the summary workbook's path.
+    """
+    from .annotate import annotate_copy
+    from .check import check_files
+    from .consolidate import consolidate
+    from .roster import load_roster
+    from .rubric import load_rubric
+    from .samples import write_returns, write_roster
+    from .summary import terminal_summary, write_json, write_summary
+    from .templates import write_templates
+
+    rubric = load_rubric()
+    directory.mkdir(parents=True, exist_ok=True)
+    roster_path = directory / "roster.xlsx"
+    write_roster(roster_path, rubric)
+    roster = load_roster(roster_path, rubric)
+    echo(
+        f"1. ทะเบียนรายชื่อ (roster): {roster_path}  {len(roster.officers)} คน "
+        f"{len(roster.districts)} อำเภอ"
+    )
+    templates_dir = directory / "templates"
+    rows = write_templates(rubric, roster, templates_dir)
+    echo(f"2. แบบฟอร์มรายอำเภอ (templates): {templates_dir}  {len(rows)} ไฟล์ + manifest.csv")
+    returns_dir = directory / "returns"
+    returned = write_returns(rubric, roster, templates_dir, returns_dir)
+    echo(f"3. แบบฟอร์มที่อำเภอส่งกลับ (sample returns): {returns_dir}  {len(returned)} ไฟล์")
+    result = consolidate([returns_dir], rubric, roster)
+    summary = directory / "summary.xlsx"
+    write_summary(result, summary)
+    write_json(result, directory / "summary.json")
+    echo(f"4. สรุปผล (consolidate): {summary}  และ {directory / 'summary.json'}")
+    annotated_dir = directory / "annotated"
+    copies = [
+        annotate_copy(c.path, c.findings, annotated_dir / c.path.name)
+        for c in check_files(returned, rubric, roster)
+        if c.findings
+    ]
+    echo(f"5. ไฟล์ที่ต้องส่งกลับให้อำเภอแก้ไข (check --annotate): {annotated_dir}  {len(copies)} ไฟล์")
+    echo("")
+    echo(terminal_summary(result))
+    echo("")
+    echo(f"Summary workbook: {summary.resolve()}")
+    return summary

@@ -1,0 +1,135 @@
+"""The contract between the template writer and the return reader: sheets, keys and fields.
+
+Every input and preview cell of a template has a key: ``team/<KPI>``, ``<person_id>/<KPI>``, with
+a field suffix where a KPI has several inputs (``/numerator``, ``/min``, ``/steps``...), and
+``<person_id>/competency``. Preview keys end in ``/level`` or name a score
+(``<person_id>/total``). Every data row carries its *row key* (the key without the field) in the
+key column, and the sheet has a hidden machine header row naming each column's field, so a reader
+finds values by key and field even after rows are inserted, deleted or sorted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from .rubric import Kpi, Rubric
+
+TEMPLATE_FORMAT = 1
+META_SHEET = "_meta"
+KEY_MARKER = "key"
+META_TABLE_HEADER = ("key", "sheet", "cell", "kind")
+
+SHEET_INSTRUCTIONS = "คำชี้แจง"
+SHEET_TEAM = "ตัวชี้วัดรายทีม"
+SHEET_INDIVIDUAL = "ตัวชี้วัดรายบุคคล"
+SHEET_SUMMARY = "สมรรถนะและสรุปคะแนน"
+
+TEAM = "team"
+NA_FIELD = "na"
+COMPETENCY = "competency"
+# Preview fields of an officer's summary row, in column order.
+PERSON_PREVIEWS = ("team_score", "individual_score", "achievement", "total", "band")
+LEVEL = "level"
+
+Kind = Literal["input", "reference", "preview"]
+
+
+@dataclass(frozen=True)
+class Person:
+    """An officer as the template needs them (the roster's richer record lives in roster.py)."""
+
+    person_id: str
+    name: str
+    position: str = ""
+    probation: bool = False
+
+
+@dataclass(frozen=True)
+class CellSpec:
+    key: str
+    row_key: str
+    field: str
+    kind: Kind
+    kpi: str | None = None
+    person_id: str | None = None
+
+
+def kpi_key(owner: str, kpi: Kpi, field: str) -> str:
+    """Key of one input field of a KPI; the kind's primary field carries no suffix."""
+    base = f"{owner}/{kpi.id}"
+    return base if field == kpi.kind.primary else f"{base}/{field}"
+
+
+def kpi_cells(owner: str, kpi: Kpi, locked_refs: Iterable[str] = ()) -> list[CellSpec]:
+    """Input (and locked reference) cells of one KPI row, then its level preview."""
+    row = f"{owner}/{kpi.id}"
+    pid = None if owner == TEAM else owner
+    locked = set(locked_refs)
+    cells = [
+        CellSpec(
+            kpi_key(owner, kpi, f),
+            row,
+            f,
+            "reference" if f in locked else "input",
+            kpi.id,
+            pid,
+        )
+        for f in kpi.fields
+    ]
+    if kpi.allow_na:
+        cells.append(CellSpec(f"{row}/{NA_FIELD}", row, NA_FIELD, "input", kpi.id, pid))
+    cells.append(CellSpec(f"{row}/{LEVEL}", row, LEVEL, "preview", kpi.id, pid))
+    return cells
+
+
+def person_cells(person_id: str) -> list[CellSpec]:
+    cells = [CellSpec(f"{person_id}/{COMPETENCY}", person_id, COMPETENCY, "input", None, person_id)]
+    cells += [
+        CellSpec(f"{person_id}/{p}", person_id, p, "preview", None, person_id)
+        for p in PERSON_PREVIEWS
+    ]
+    return cells
+
+
+def district_cells(
+    rubric: Rubric,
+    people: Sequence[Person],
+    locked_targets: Mapping[tuple[str, str], object] | None = None,
+) -> list[CellSpec]:
+    """Every keyed cell of one district's template, in sheet order.
+
+    `locked_targets` maps (person_id, kpi_id) to the reference targets the province fixed.
+    """
+    locked_targets = locked_targets or {}
+    cells: list[CellSpec] = []
+    for kpi in rubric.groups.team.kpis:
+        cells += kpi_cells(TEAM, kpi)
+    for person in people:
+        for kpi in rubric.groups.individual.kpis:
+            locked = kpi.references if (person.person_id, kpi.id) in locked_targets else ()
+            cells += kpi_cells(person.person_id, kpi, locked)
+    for person in people:
+        cells += person_cells(person.person_id)
+    return cells
+
+
+def split_key(key: str, kpi_ids: Iterable[str]) -> tuple[str, str | None]:
+    """(row key, field suffix or None) of a key; ids never contain '/'."""
+    parts = key.split("/")
+    ids = set(kpi_ids)
+    if len(parts) >= 2 and parts[1] in ids:
+        return "/".join(parts[:2]), "/".join(parts[2:]) or None
+    return parts[0], "/".join(parts[1:]) or None
+
+
+def sheet_fields(rubric: Rubric, group: str) -> list[str]:
+    """Input fields used by a group's KPIs, in a fixed order: the columns its sheet needs."""
+    order = ("percent", "numerator", "denominator", "amount", "min", "standard", "high", "steps")
+    kpis = rubric.groups.team.kpis if group == TEAM else rubric.groups.individual.kpis
+    used = {f for k in kpis for f in k.fields}
+    fields = [f for f in order if f in used]
+    if any(k.allow_na for k in kpis):
+        fields.append(NA_FIELD)
+    return fields

@@ -1,0 +1,457 @@
+"""The rubric of an evaluation round: KPIs, weights, level rules and scoring settings, as data.
+
+A rubric is a YAML file. Loading it checks the structure (pydantic) and then the meaning
+(weights, monotone thresholds, references, bands) and reports every problem with its place in
+the file, e.g. ``groups.individual.kpis[3].weight``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from fractions import Fraction
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .errors import RubricError
+from .inputs import KINDS, REFERENCE_NAMES
+
+DEFAULT_RUBRIC = "rubric-2567-1.yaml"
+OPS = (">=", ">", "<=", "<")
+_COND = re.compile(r"^\s*([a-z_]+)\s*(>=|<=|>|<)\s*(\S+)\s*$")
+_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+class Condition(BaseModel):
+    """One test of a level: ``measure op number`` or ``measure op reference``."""
+
+    model_config = ConfigDict(frozen=True)
+    measure: str
+    op: Literal[">=", ">", "<=", "<"]
+    number: Fraction | None = None
+    ref: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        """Conditions are written as text in the YAML: 'percent >= 70'."""
+        if isinstance(value, str):
+            return cls.parse(value).model_dump()
+        return value
+
+    @classmethod
+    def parse(cls, text: str) -> Condition:
+        m = _COND.match(text)
+        if not m:
+            raise ValueError(
+                f"cannot read condition {text!r}; write it as 'MEASURE OP NUMBER' "
+                "or 'MEASURE OP REFERENCE', e.g. 'percent >= 70' or 'amount > standard'"
+            )
+        measure, op, operand = m.groups()
+        if re.fullmatch(r"[+-]?\d+(\.\d+)?", operand):
+            return cls(measure=measure, op=op, number=Fraction(operand))
+        if not _ID.match(operand):
+            raise ValueError(f"{operand!r} in {text!r} is neither a number nor a reference name")
+        return cls(measure=measure, op=op, ref=operand)
+
+    def operand_text(self) -> str:
+        return self.ref if self.ref is not None else format_number(self.number)
+
+    def __str__(self) -> str:
+        return f"{self.measure} {self.op} {self.operand_text()}"
+
+
+class Level(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    text: str = Field(min_length=1)
+    when: tuple[Condition, ...]
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _one_condition(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class Kpi(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: str
+    title: str = Field(min_length=1)
+    weight: Fraction = Field(gt=0)
+    source: str | None = None
+    input: str
+    references: tuple[str, ...] = ()
+    range: tuple[Fraction, Fraction | None] | None = None
+    max_steps: int | None = Field(default=None, ge=1)
+    allow_na: bool = False
+    levels: tuple[Level, ...]
+
+    @field_validator("id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise ValueError("a KPI id is letters, digits and '_', starting with a letter")
+        return value
+
+    @field_validator("input")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in KINDS:
+            raise ValueError(f"unknown input kind {value!r}; valid: {', '.join(KINDS)}")
+        return value
+
+    @field_validator("references")
+    @classmethod
+    def _known_refs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for ref in value:
+            if ref not in REFERENCE_NAMES:
+                raise ValueError(f"unknown reference {ref!r}; valid: {', '.join(REFERENCE_NAMES)}")
+        return value
+
+    @property
+    def kind(self) -> Any:
+        return KINDS[self.input]
+
+    @property
+    def steps_max(self) -> int:
+        """Highest milestone step; by default one step per level."""
+        return self.max_steps or len(self.levels)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Input fields a template asks for, in order (references after the value)."""
+        return tuple(self.kind.fields) + tuple(self.references)
+
+    def value_range(self) -> tuple[Fraction, Fraction | None]:
+        """Valid range of the percent/amount value; steps use 0..steps_max."""
+        if self.range is not None:
+            return self.range
+        return (Fraction(0), Fraction(100) if self.input in ("percent", "ratio") else None)
+
+
+class Group(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    title: str
+    kpis: tuple[Kpi, ...] = Field(min_length=1)
+
+
+class Groups(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    team: Group
+    individual: Group
+
+
+class Band(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    name: str = Field(min_length=1)
+    min: Fraction
+
+
+class Scoring(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    group_shares: dict[Literal["team", "individual"], Fraction]
+    components: dict[Literal["achievement", "competency"], Fraction]
+    probation_components: dict[Literal["achievement", "competency"], Fraction]
+    competency_range: tuple[Fraction, Fraction] = (Fraction(0), Fraction(100))
+    max_level: int = 5
+    decimals: int = Field(default=2, ge=0, le=6)
+    rounding: Literal["half_up"] = "half_up"
+    bands: tuple[Band, ...] = Field(min_length=1)
+
+
+class Deadline(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    key: str
+    title: str
+    date: dt.date
+
+
+class Period(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    start: dt.date
+    end: dt.date
+
+
+class Rubric(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    format: Literal[1] = 1
+    id: str = Field(min_length=1)
+    title: str
+    organisation: str = ""
+    fiscal_year: int = Field(ge=2400, le=2700)
+    round: Literal[1, 2]
+    period: Period
+    deadlines: tuple[Deadline, ...] = ()
+    contact: str = ""
+    groups: Groups
+    scoring: Scoring
+
+    def group_items(self) -> Iterator[tuple[str, Group]]:
+        yield "team", self.groups.team
+        yield "individual", self.groups.individual
+
+    @cached_property
+    def kpis(self) -> dict[str, Kpi]:
+        return {k.id: k for _, g in self.group_items() for k in g.kpis}
+
+    def group_of(self, kpi_id: str) -> str:
+        for name, group in self.group_items():
+            if any(k.id == kpi_id for k in group.kpis):
+                return name
+        raise KeyError(kpi_id)
+
+    @cached_property
+    def sha256(self) -> str:
+        """Fingerprint of the rubric's content (not of its comments or layout)."""
+        canon = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canon.encode("utf-8")).hexdigest()
+
+    def deadline(self, key: str) -> Deadline | None:
+        return next((d for d in self.deadlines if d.key == key), None)
+
+
+def format_number(value: Fraction | int | None) -> str:
+    """Shortest exact decimal text for a number, e.g. 85, 85.5, 1250000."""
+    if value is None:
+        return "-"
+    frac = Fraction(value)
+    if frac.denominator == 1:
+        return str(frac.numerator)
+    # Terminating decimals print exactly; others to 4 places.
+    den = frac.denominator
+    while den % 2 == 0:
+        den //= 2
+    while den % 5 == 0:
+        den //= 5
+    if den == 1:
+        from decimal import Decimal
+
+        return format(Decimal(frac.numerator) / Decimal(frac.denominator), "f")
+    return f"{float(frac):.4f}"
+
+
+# -- checks of meaning --------------------------------------------------------------------------
+
+
+def _loc(parts: tuple[Any, ...]) -> str:
+    out = ""
+    for part in parts:
+        if part == "[key]":  # pydantic's marker for a bad mapping key: the key names the place
+            continue
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def semantic_problems(rubric: Rubric) -> list[tuple[str, str]]:
+    """Every problem of meaning in a structurally valid rubric, with its place."""
+    problems: list[tuple[str, str]] = []
+    seen: dict[str, str] = {}
+    for gname, group in rubric.group_items():
+        total = sum((k.weight for k in group.kpis), Fraction(0))
+        if total != 100:
+            problems.append(
+                (
+                    f"groups.{gname}",
+                    f"weights of the {gname} KPIs sum to {format_number(total)}, not 100",
+                )
+            )
+        for i, kpi in enumerate(group.kpis):
+            where = f"groups.{gname}.kpis[{i}]"
+            if kpi.id in seen:
+                problems.append((f"{where}.id", f"id {kpi.id} is already used at {seen[kpi.id]}"))
+            seen.setdefault(kpi.id, where)
+            problems += _kpi_problems(kpi, where, rubric.scoring.max_level)
+    sc = rubric.scoring
+    for name, parts, keys in (
+        ("group_shares", sc.group_shares, ("team", "individual")),
+        ("components", sc.components, ("achievement", "competency")),
+        ("probation_components", sc.probation_components, ("achievement", "competency")),
+    ):
+        missing = [k for k in keys if k not in parts]
+        if missing:
+            problems.append((f"scoring.{name}", f"missing {', '.join(missing)}"))
+        elif sum(parts.values()) != 100:
+            problems.append(
+                (
+                    f"scoring.{name}",
+                    f"{' + '.join(format_number(v) for v in parts.values())} "
+                    f"= {format_number(sum(parts.values()))}, not 100",
+                )
+            )
+    lo, hi = sc.competency_range
+    if lo >= hi:
+        problems.append(("scoring.competency_range", "the lower end must be below the upper end"))
+    for i in range(1, len(sc.bands)):
+        if sc.bands[i].min >= sc.bands[i - 1].min:
+            problems.append(
+                (
+                    f"scoring.bands[{i}].min",
+                    f"bands must be listed from the highest down: {format_number(sc.bands[i].min)}"
+                    f" is not below {format_number(sc.bands[i - 1].min)}",
+                )
+            )
+    if sc.bands[-1].min > 0:
+        problems.append(
+            (
+                f"scoring.bands[{len(sc.bands) - 1}].min",
+                "the lowest band must start at 0 so every total has a band",
+            )
+        )
+    names = [b.name for b in sc.bands]
+    if len(set(names)) != len(names):
+        problems.append(("scoring.bands", "band names must be unique"))
+    if rubric.period.start > rubric.period.end:
+        problems.append(("period", "the period starts after it ends"))
+    return problems
+
+
+def _kpi_problems(kpi: Kpi, where: str, max_level: int) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    kind = kpi.kind
+    if len(kpi.levels) != max_level:
+        problems.append(
+            (f"{where}.levels", f"{len(kpi.levels)} levels given; every KPI has {max_level}")
+        )
+    if kind.uses_references and not kpi.references:
+        problems.append(
+            (f"{where}.references", f"input kind {kpi.input} needs references (min/standard/high)")
+        )
+    if kpi.references and not kind.uses_references:
+        problems.append(
+            (f"{where}.references", f"input kind {kpi.input} does not take reference targets")
+        )
+    if kpi.max_steps is not None and "steps" not in kind.fields:
+        problems.append((f"{where}.max_steps", f"input kind {kpi.input} has no steps"))
+    if kpi.range is not None:
+        lo, hi = kpi.range
+        if hi is not None and lo >= hi:
+            problems.append((f"{where}.range", "the lower end must be below the upper end"))
+        if "percent" not in kind.measures and "amount" not in kind.measures:
+            problems.append((f"{where}.range", f"input kind {kpi.input} has no value range"))
+    # Each measure's lower bound must never fall as the level rises.
+    previous: dict[str, tuple[int, Fraction, bool]] = {}
+    for li, level in enumerate(kpi.levels):
+        current: dict[str, tuple[int, Fraction, bool]] = {}
+        if not level.when:
+            problems.append((f"{where}.levels[{li}].when", "a level needs at least one condition"))
+        for ci, cond in enumerate(level.when):
+            cloc = f"{where}.levels[{li}].when[{ci}]"
+            if cond.measure not in kind.measures:
+                problems.append(
+                    (
+                        cloc,
+                        f"measure {cond.measure!r} is not one of {kpi.input}'s "
+                        f"({', '.join(kind.measures)})",
+                    )
+                )
+                continue
+            if cond.ref is not None and cond.ref not in kpi.references:
+                problems.append(
+                    (
+                        cloc,
+                        f"unknown reference {cond.ref!r}: KPI {kpi.id} declares "
+                        f"{', '.join(kpi.references) or 'no references'}",
+                    )
+                )
+                # Already reported: keep the measure so no second, false "drops" problem follows.
+                if cond.measure in previous:
+                    current.setdefault(cond.measure, previous[cond.measure])
+                continue
+            if (
+                cond.measure == "steps"
+                and cond.number is not None
+                and (cond.number.denominator != 1 or not 0 <= cond.number <= kpi.steps_max)
+            ):
+                problems.append((cloc, f"steps are whole numbers from 0 to {kpi.steps_max}"))
+            if cond.op in (">=", ">"):
+                rank = REFERENCE_NAMES.index(cond.ref) + 1 if cond.ref else 0
+                bound = (rank, cond.number or Fraction(0), cond.op == ">")
+                if cond.ref is None and rank == 0:
+                    bound = (0, cond.number or Fraction(0), cond.op == ">")
+                current[cond.measure] = max(current.get(cond.measure, bound), bound)
+        for measure, bound in previous.items():
+            now = current.get(measure)
+            if now is None:
+                problems.append(
+                    (
+                        f"{where}.levels[{li}]",
+                        f"level {li + 1} drops the condition on {measure} that level {li} has",
+                    )
+                )
+            elif _falls(bound, now):
+                problems.append(
+                    (
+                        f"{where}.levels[{li}]",
+                        f"threshold on {measure} falls from level {li} to level {li + 1}",
+                    )
+                )
+        previous = current
+    return problems
+
+
+def _falls(before: tuple[int, Fraction, bool], after: tuple[int, Fraction, bool]) -> bool:
+    b_rank, b_val, b_strict = before
+    a_rank, a_val, a_strict = after
+    if b_rank == 0 and a_rank == 0:
+        return (a_val, a_strict) < (b_val, b_strict)
+    if b_rank and a_rank:
+        return (a_rank, a_strict) < (b_rank, b_strict)
+    # A reference following a number (I2: any value, then >= min) cannot be compared.
+    return b_rank > 0 and a_rank == 0
+
+
+# -- loading ------------------------------------------------------------------------------------
+
+
+def parse_rubric(data: Any, source: str = "<rubric>") -> Rubric:
+    """Validate already-parsed YAML data; raise RubricError listing every problem."""
+    if not isinstance(data, dict):
+        raise RubricError(source, [("", "the rubric must be a mapping of settings")])
+    try:
+        rubric = Rubric.model_validate(data)
+    except ValidationError as exc:
+        problems = [(_loc(tuple(e["loc"])), _clean_msg(e["msg"])) for e in exc.errors()]
+        raise RubricError(source, problems) from None
+    problems = semantic_problems(rubric)
+    if problems:
+        raise RubricError(source, problems)
+    return rubric
+
+
+def _clean_msg(msg: str) -> str:
+    return msg.removeprefix("Value error, ")
+
+
+def load_rubric(path: Path | str | None = None) -> Rubric:
+    """Load a rubric file, or the built-in default (round 1/2567) when path is None."""
+    if path is None:
+        text = resources.files("pda_excel.data").joinpath(DEFAULT_RUBRIC).read_text("utf-8")
+        source = f"built-in {DEFAULT_RUBRIC}"
+    else:
+        source = str(path)
+        try:
+            text = Path(path).read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RubricError(source, [("", f"cannot read the file: {exc}")]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RubricError(source, [("", f"not valid YAML: {exc}")]) from None
+    return parse_rubric(data, source)

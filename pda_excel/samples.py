@@ -1,0 +1,323 @@
+"""A realistic, fictional Sa Kaeo round: roster, filled returns with the mistakes districts make.
+
+Deterministic: the same seed gives the same officers and values. Used by `pda-excel demo`, by
+scripts/make-samples (which refreshes sample_workbooks/) and by tests.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+from . import layout
+from .roster import Roster
+from .rubric import Kpi, Rubric
+
+DISTRICTS = (
+    ("2701", "เมืองสระแก้ว"),
+    ("2702", "คลองหาด"),
+    ("2703", "ตาพระยา"),
+    ("2704", "วังน้ำเย็น"),
+    ("2705", "วัฒนานคร"),
+    ("2706", "อรัญประเทศ"),
+    ("2707", "เขาฉกรรจ์"),
+    ("2708", "โคกสูง"),
+    ("2709", "วังสมบูรณ์"),
+)
+FIRST = (
+    "สมชาย",
+    "สมหญิง",
+    "วิไลวรรณ",
+    "ประเสริฐ",
+    "กาญจนา",
+    "ณัฐพล",
+    "ศิริพร",
+    "อนุชา",
+    "พรทิพย์",
+    "ธีรวัฒน์",
+    "จันทร์เพ็ญ",
+    "สุรชัย",
+    "นงลักษณ์",
+    "กิตติพงษ์",
+    "รัตนา",
+    "ปิยะพงษ์",
+    "อรุณี",
+    "วีระศักดิ์",
+    "สุนันทา",
+    "ชัยวัฒน์",
+    "มาลี",
+    "ธนากร",
+    "เยาวลักษณ์",
+    "บุญมี",
+    "ปวีณา",
+)
+LAST = (
+    "ใจดี",
+    "รักษ์ถิ่น",
+    "ศรีสระแก้ว",
+    "บุญประเสริฐ",
+    "แก้วมณี",
+    "ทองคำ",
+    "สุขสวัสดิ์",
+    "พัฒนากุล",
+    "มั่นคง",
+    "ชัยมงคล",
+    "วงศ์ไทย",
+    "เจริญสุข",
+    "ภักดี",
+    "สายทอง",
+    "อินทร์แก้ว",
+    "ประทุมทอง",
+    "ศรีสุข",
+    "นาคสวัสดิ์",
+    "คงสมบูรณ์",
+    "ธรรมรักษ์",
+)
+POSITIONS = (
+    "นักวิชาการพัฒนาชุมชนปฏิบัติการ",
+    "นักวิชาการพัฒนาชุมชนชำนาญการ",
+    "นักวิชาการพัฒนาชุมชนชำนาญการพิเศษ",
+    "เจ้าพนักงานพัฒนาชุมชนปฏิบัติงาน",
+    "เจ้าพนักงานพัฒนาชุมชนชำนาญงาน",
+)
+NO_EMAIL = "2707"  # one district office without an address, so `mail` has one to list
+NOT_RETURNED = "2709"  # one district that sends nothing back
+DISTRICT_ENTERS_TARGETS = "2708"  # the province fixed no targets here: the district enters them
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A deliberate, realistic error planted in a sample return."""
+
+    district: str
+    key: str
+    value: object
+    percent_format: bool = False
+    note: str = ""
+
+
+def roster_rows(seed: int = 2567) -> list[dict[str, str]]:
+    """Fictional officers of the nine Sa Kaeo districts, 5–12 per district."""
+    rng = random.Random(seed)
+    rows: list[dict[str, str]] = []
+    used: set[str] = set()
+    for code, name in DISTRICTS:
+        for n in range(rng.randint(5, 12)):
+            while True:
+                full = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+                if full not in used:
+                    used.add(full)
+                    break
+            title = "นาย" if rng.random() < 0.45 else rng.choice(("นาง", "นางสาว"))
+            position = "พัฒนาการอำเภอ" if n == 0 else rng.choice(POSITIONS)
+            rows.append(
+                {
+                    "person_id": f"{code}{n + 1:03d}",
+                    "name": f"{title}{full}",
+                    "position": position,
+                    "district_code": code,
+                    "district_name": name,
+                    "email": "" if code == NO_EMAIL else f"cdd{code}@example.org",
+                    "probation": "ใช่" if n > 0 and rng.random() < 0.08 else "",
+                }
+            )
+    return rows
+
+
+def targets_rows(
+    rubric: Rubric, roster_rows_: list[dict[str, str]], seed: int = 2567
+) -> list[dict[str, str]]:
+    """Reference targets agreed at the start of the round, for every KPI that declares them."""
+    rng = random.Random(seed + 1)
+    out: list[dict[str, str]] = []
+    for row in roster_rows_:
+        if row["district_code"] == DISTRICT_ENTERS_TARGETS:
+            continue
+        for kpi in rubric.kpis.values():
+            if not kpi.references:
+                continue
+            base = rng.randrange(80, 300) * 1000
+            values = _rising_targets(base, len(kpi.references))
+            out.append(
+                {
+                    "person_id": row["person_id"],
+                    "kpi": kpi.id,
+                    **{r: str(v) for r, v in zip(kpi.references, values, strict=True)},
+                }
+            )
+    return out
+
+
+def _rising_targets(base: int, n: int) -> list[int]:
+    return [base + i * base // 4 for i in range(n)]
+
+
+def write_roster(path: Path, rubric: Rubric, seed: int = 2567) -> None:
+    """The sample roster as .xlsx (sheet 'roster' in Thai headers + sheet 'targets')."""
+    import xlsxwriter
+
+    rows = roster_rows(seed)
+    targets = targets_rows(rubric, rows, seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False},
+    )
+    wb.set_properties({"created": _FIXED_TIME})
+    header = ("รหัส", "ชื่อ-สกุล", "ตำแหน่ง", "รหัสอำเภอ", "อำเภอ", "อีเมล", "ทดลองงาน")
+    keys = ("person_id", "name", "position", "district_code", "district_name", "email", "probation")
+    ws = wb.add_worksheet("roster")
+    bold = wb.add_format({"bold": True, "font_name": "TH SarabunPSK", "font_size": 14})
+    body = wb.add_format({"font_name": "TH SarabunPSK", "font_size": 14})
+    ws.write_row(0, 0, header, bold)
+    for r, row in enumerate(rows, start=1):
+        ws.write_row(r, 0, [row[k] for k in keys], body)
+    ws.set_column(0, 0, 11)
+    ws.set_column(1, 2, 32)
+    ws.set_column(3, 6, 14)
+    ts = wb.add_worksheet("targets")
+    tkeys = ("person_id", "kpi", "min", "standard", "high")
+    ts.write_row(0, 0, tkeys, bold)
+    for r, row in enumerate(targets, start=1):
+        ts.write_row(r, 0, [row["person_id"], row["kpi"]] + [int(row[k]) for k in tkeys[2:]], body)
+    wb.close()
+
+
+_FIXED_TIME = __import__("datetime").datetime(2024, 3, 7, 9, 0, 0)
+
+
+def _pct(rng: random.Random, lo: float, hi: float) -> float:
+    return float(Decimal(str(rng.uniform(lo, hi))).quantize(Decimal("0.1")))
+
+
+def kpi_values(
+    kpi: Kpi,
+    owner: str,
+    rng: random.Random,
+    targets: dict[str, Fraction] | None,
+) -> dict[str, object]:
+    """Plausible values for one KPI row, keyed as in the template."""
+    out: dict[str, object] = {}
+
+    def put(field: str, value: object) -> None:
+        out[layout.kpi_key(owner, kpi, field)] = value
+
+    hi = kpi.value_range()[1]
+    top = float(hi) if hi is not None else 100.0
+    if kpi.input == "percent":
+        put("percent", _pct(rng, min(70.0, top * 0.7), top if top <= 100 else 112.0))
+    elif kpi.input == "ratio":
+        den = rng.randint(10, 60)
+        put("denominator", den)
+        put("numerator", rng.randint(int(den * 0.7), den))
+    elif kpi.input == "steps":
+        put("steps", rng.choice((2, 3, 4, 4, 5, 5)))
+    elif kpi.input == "steps_percent":
+        steps = rng.choice((1, 2, 2, 2))
+        put("steps", steps)
+        if steps >= 2:
+            put("percent", _pct(rng, 65, 98))
+    elif kpi.input == "amount":
+        refs = targets or {}
+        if not refs:
+            values = _rising_targets(rng.randrange(80, 300) * 1000, len(kpi.references))
+            refs = {r: Fraction(v) for r, v in zip(kpi.references, values, strict=True)}
+            for r, v in refs.items():
+                put(r, int(v))
+        high = float(max(refs.values()))
+        put("amount", round(rng.uniform(high * 0.6, high * 1.2), -2))
+    return out
+
+
+def return_values(rubric: Rubric, roster: Roster, code: str, seed: int = 2567) -> dict[str, object]:
+    """Every input of one district's return, filled with plausible values (no mistakes)."""
+    rng = random.Random(f"{seed}-{code}")
+    values: dict[str, object] = {}
+    for kpi in rubric.groups.team.kpis:
+        values.update(kpi_values(kpi, layout.TEAM, rng, None))
+    district = roster.districts[code]
+    for officer in district.officers:
+        pid = officer.person_id
+        for kpi in rubric.groups.individual.kpis:
+            targets = roster.targets.get((pid, kpi.id))
+            if kpi.allow_na and kpi.references and rng.random() < 0.1:
+                values[f"{pid}/{kpi.id}/{layout.NA_FIELD}"] = "ไม่มีภารกิจ"
+                continue
+            values.update(kpi_values(kpi, pid, rng, targets))
+        values[f"{pid}/{layout.COMPETENCY}"] = _pct(rng, 70, 96)
+    return values
+
+
+def mistakes(roster: Roster) -> list[Mistake]:
+    """The mistakes planted in the sample returns: what districts really type."""
+
+    def first(code: str, nth: int = 0) -> str:
+        return roster.districts[code].officers[nth].person_id
+
+    return [
+        Mistake("2702", "team/T1", "85 %", note="percent typed as text with a sign"),
+        Mistake("2702", f"{first('2702', 1)}/I4", "ร้อยละ 92", note="'ร้อยละ' written out"),
+        Mistake("2703", "team/T2", "๘๘.๕", note="Thai digits"),
+        Mistake("2703", f"{first('2703', 1)}/I3", "ระดับ ๓", note="milestone as text"),
+        Mistake("2704", f"{first('2704', 2)}/{layout.COMPETENCY}", None, note="left blank"),
+        Mistake(
+            "2705",
+            f"{first('2705', 1)}/I4",
+            0.85,
+            percent_format=True,
+            note="85% typed into a percent-formatted cell",
+        ),
+        Mistake("2706", f"{first('2706', 2)}/I6", "ประมาณ 95", note="not a number"),
+        Mistake("2706", f"{first('2706', 3)}/I1/numerator", "1,250", note="more than the target"),
+    ]
+
+
+def write_returns(
+    rubric: Rubric,
+    roster: Roster,
+    templates_dir: Path,
+    out_dir: Path,
+    *,
+    seed: int = 2567,
+) -> list[Path]:
+    """Fill each district's template as the district would, mistakes included."""
+    from .fill import fill_workbook
+    from .templates import safe_filename
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    planted = mistakes(roster)
+    written: list[Path] = []
+    for code, district in roster.districts.items():
+        if code == NOT_RETURNED:
+            continue
+        name = safe_filename(code, district.name)
+        values = return_values(rubric, roster, code, seed)
+        formats: dict[str, str] = {}
+        for m in planted:
+            if m.district == code:
+                values[m.key] = m.value
+                if m.percent_format:
+                    formats[m.key] = "0%"
+        target = out_dir / name
+        fill_workbook(templates_dir / name, values, target)
+        if formats:
+            _set_formats(target, formats)
+        written.append(target)
+    return written
+
+
+def _set_formats(path: Path, formats: dict[str, str]) -> None:
+    """Give some filled cells a number format, as Excel does when '85%' is typed."""
+    import openpyxl
+
+    from .fill import meta_table
+
+    table = meta_table(path)
+    wb = openpyxl.load_workbook(path)
+    for key, fmt in formats.items():
+        sheet, cell, _ = table[key]
+        wb[sheet][cell].number_format = fmt
+    wb.save(path)
