@@ -82,7 +82,8 @@ def _check_level_inputs(kpi: Any, measures: dict[str, Any]) -> None:
     steps = measures.get("steps")
     if steps is not None and (steps.denominator != 1 or not 0 <= steps <= kpi.steps_max):
         raise click.BadParameter(
-            f"{kpi.id} steps are whole numbers from 0 to {kpi.steps_max}, not {format_number(steps)}"
+            f"{kpi.id} steps are whole numbers from 0 to {kpi.steps_max}, "
+            f"not {format_number(steps)}"
         )
     value = measures.get("percent", measures.get("amount"))
     lo, hi = kpi.value_range()
@@ -318,6 +319,81 @@ def check(
             out = annotate_copy(c.path, c.findings, annotate_dir / c.path.name)
             click.echo(f"annotated copy: {out}")
     sys.exit(1 if any(c.errors for c in checked) else 0)
+
+
+@cli.command()
+@click.option(
+    "--manifest",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="manifest.csv written by `pda-excel templates`.",
+)
+@click.option("--sender", required=True, help="From address, e.g. 'สพจ.สระแก้ว <cdd@example.org>'.")
+@click.option("--smtp", help="Send through HOST:PORT instead of writing drafts.")
+@click.option("--starttls", is_flag=True, help="Upgrade the SMTP connection with STARTTLS.")
+@click.option("--user", help="SMTP login; the password is read from $PDA_SMTP_PASSWORD.")
+@click.option(
+    "--drafts",
+    "drafts_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for .eml drafts (default: drafts/ beside the manifest, when not sending).",
+)
+@click.option(
+    "--template",
+    "template_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Message template (first line 'Subject: ...'); default: the built-in Thai letter.",
+)
+@RUBRIC_OPTION
+def mail(
+    manifest: Path,
+    sender: str,
+    smtp: str | None,
+    starttls: bool,
+    user: str | None,
+    drafts_dir: Path | None,
+    template_path: Path | None,
+    rubric_path: Path | None,
+) -> None:
+    """E-mail each district its workbook: .eml drafts (default) or sent through SMTP."""
+    from .mail import (
+        build_messages,
+        load_template,
+        plan_mail,
+        send_all,
+        smtp_password,
+        write_drafts,
+    )
+
+    r, _ = _load(rubric_path, None)
+    try:
+        plan = plan_mail(manifest)
+        template = load_template(template_path)
+        messages = build_messages(plan.jobs, r, sender, template)
+        for code, name in plan.no_email:
+            click.echo(f"{code} {name}: ไม่มีอีเมลในทะเบียน (no e-mail address): send it another way")
+        for problem in plan.problems:
+            click.echo(f"problem: {problem}", err=True)
+        failed = bool(plan.problems)
+        if smtp is None or drafts_dir is not None:
+            out = drafts_dir or manifest.parent / "drafts"
+            written = write_drafts(messages, out)
+            click.echo(f"{len(written)} draft(s) in {out}")
+        if smtp is not None:
+            host, _, port = smtp.rpartition(":")
+            if not host or not port.isdigit():
+                raise click.BadParameter(
+                    "give HOST:PORT, e.g. smtp.example.org:587", param_hint="--smtp"
+                )
+            results = send_all(
+                messages, host, int(port), starttls=starttls, user=user, password=smtp_password()
+            )
+            for job, error in results:
+                click.echo(f"{job.district_code} {job.to}: {'sent' if error is None else error}")
+                failed = failed or error is not None
+    except PdaError as exc:
+        _fail(exc)
+    sys.exit(1 if failed else 0)
 
 
 @cli.command()

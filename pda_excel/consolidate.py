@@ -171,9 +171,11 @@ def consolidate(
         )
         files.append(rec)
         hint = _CODE_IN_NAME.match(ret.name)
+        if hint and hint.group(1) not in roster.districts:
+            hint = None
         if not ret.readable:
             rec.reason = ret.reason
-            if hint and hint.group(1) in roster.districts:
+            if hint:
                 name_hint.setdefault(hint.group(1), []).append(ret.path)
             continue
         code = ret.district_code or ""
@@ -187,8 +189,10 @@ def consolidate(
             )
             findings.append(f)
             rec.reason = f.message
+            if hint:
+                name_hint.setdefault(hint.group(1), []).append(ret.path)
             continue
-        if hint and hint.group(1) != code and hint.group(1) in roster.districts:
+        if hint and hint.group(1) != code:
             findings.append(
                 make("file_name_district", file=ret.path, found=hint.group(1), valid=code)
             )

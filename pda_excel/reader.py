@@ -17,6 +17,7 @@ from . import layout
 from .findings import Finding, make
 from .intake import inspect_file
 from .rubric import Rubric
+from .thai import FIELD_HEADERS
 
 MACHINE_HEADER_SCAN = 12  # rows searched for the machine header row
 
@@ -219,10 +220,11 @@ def _collect_rows(
     percent_cells: set[tuple[int, int]],
 ) -> None:
     key_col = columns["key"]
+    holds_people = layout.COMPETENCY in columns
     for r in range(hrow + 1, len(rows)):
         row = rows[r]
         row_key = _text(row[key_col]) if key_col < len(row) else ""
-        if not row_key:
+        if not _is_row_key(row_key, kpi_ids, holds_people):
             continue
         if row_key in ret.rows:
             first_sheet, first_row = ret.rows[row_key]
@@ -248,6 +250,16 @@ def _collect_rows(
                 continue
             value = row[c] if c < len(row) else ""
             ret.cells[key] = RawCell(value, sheet, a1(r, c), (r, c) in percent_cells)
+
+
+def _is_row_key(text: str, kpi_ids: set[str], holds_people: bool) -> bool:
+    """A key-column cell that names a data row (not a heading, note or signature line)."""
+    if not text or len(text) > 64 or any(c.isspace() for c in text):
+        return False
+    parts = text.split("/")
+    if len(parts) == 2:
+        return bool(parts[0]) and parts[1] in kpi_ids
+    return len(parts) == 1 and holds_people and text != FIELD_HEADERS["key"]
 
 
 def _row_fields(rubric: Rubric, kpi_ids: set[str], row_key: str) -> list[tuple[str, str]]:

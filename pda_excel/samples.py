@@ -193,6 +193,12 @@ def _pct(rng: random.Random, lo: float, hi: float) -> float:
     return float(Decimal(str(rng.uniform(lo, hi))).quantize(Decimal("0.1")))
 
 
+def _first_threshold(kpi: Kpi) -> float:
+    """The level-1 threshold on the percent measure, so sample values land around the levels."""
+    numbers = [float(c.number) for c in kpi.levels[0].when if c.number is not None]
+    return max([*numbers, 60.0]) if numbers else 60.0
+
+
 def kpi_values(
     kpi: Kpi,
     owner: str,
@@ -206,13 +212,13 @@ def kpi_values(
         out[layout.kpi_key(owner, kpi, field)] = value
 
     hi = kpi.value_range()[1]
-    top = float(hi) if hi is not None else 100.0
+    top = min(float(hi), 112.0) if hi is not None else 112.0
     if kpi.input == "percent":
-        put("percent", _pct(rng, min(70.0, top * 0.7), top if top <= 100 else 112.0))
+        put("percent", _pct(rng, _first_threshold(kpi) - 2, top))
     elif kpi.input == "ratio":
         den = rng.randint(10, 60)
         put("denominator", den)
-        put("numerator", rng.randint(int(den * 0.7), den))
+        put("numerator", rng.randint(int(den * 0.72) + 1, den))
     elif kpi.input == "steps":
         put("steps", rng.choice((2, 3, 4, 4, 5, 5)))
     elif kpi.input == "steps_percent":
