@@ -75,9 +75,11 @@ def findings_table(checked: Sequence[Checked]) -> str:
 
     lines: list[str] = []
     for c in checked:
-        status = (
-            "ผ่าน" if not c.findings else f"{c.errors} ข้อผิดพลาด, {len(c.findings) - c.errors} คำเตือน"
-        )
+        warnings = len(c.findings) - c.errors
+        if c.errors:
+            status = f"ไม่ผ่าน: {c.errors} ข้อผิดพลาด, {warnings} คำเตือน"
+        else:
+            status = "ผ่าน" + (f" ({warnings} คำเตือน)" if warnings else "")
         lines.append(f"{c.path}: {status}")
         for f in c.findings:
             where = " ".join(p for p in (f.sheet, f.cell) if p) or "-"

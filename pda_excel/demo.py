@@ -14,26 +14,22 @@ def run_demo(directory: Path, echo: Callable[[str], None] = print) -> Path:
     from .annotate import annotate_copy
     from .check import check_files
     from .consolidate import consolidate
-    from .roster import load_roster
     from .rubric import load_rubric
-    from .samples import write_returns, write_roster
+    from .samples import write_sample_round
     from .summary import terminal_summary, write_json, write_summary
-    from .templates import write_templates
 
     rubric = load_rubric()
     directory.mkdir(parents=True, exist_ok=True)
-    roster_path = directory / "roster.xlsx"
-    write_roster(roster_path, rubric)
-    roster = load_roster(roster_path, rubric)
+    roster_path, roster = write_sample_round(directory, rubric)
+    templates_dir, returns_dir = directory / "templates", directory / "returns"
+    returned = sorted(returns_dir.glob("*.xlsx"))
     echo(
         f"1. ทะเบียนรายชื่อ (roster): {roster_path}  {len(roster.officers)} คน "
         f"{len(roster.districts)} อำเภอ"
     )
-    templates_dir = directory / "templates"
-    rows = write_templates(rubric, roster, templates_dir)
-    echo(f"2. แบบฟอร์มรายอำเภอ (templates): {templates_dir}  {len(rows)} ไฟล์ + manifest.csv")
-    returns_dir = directory / "returns"
-    returned = write_returns(rubric, roster, templates_dir, returns_dir)
+    echo(
+        f"2. แบบฟอร์มรายอำเภอ (templates): {templates_dir}  {len(roster.districts)} ไฟล์ + manifest.csv"
+    )
     echo(f"3. แบบฟอร์มที่อำเภอส่งกลับ (sample returns): {returns_dir}  {len(returned)} ไฟล์")
     result = consolidate([returns_dir], rubric, roster)
     summary = directory / "summary.xlsx"

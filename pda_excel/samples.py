@@ -327,3 +327,33 @@ def _set_formats(path: Path, formats: dict[str, str]) -> None:
         sheet, cell, _ = table[key]
         wb[sheet][cell].number_format = fmt
     wb.save(path)
+
+
+def write_sample_round(directory: Path, rubric: Rubric, seed: int = 2567) -> tuple[Path, Roster]:
+    """roster.xlsx, templates/ and returns/ of the sample round, in `directory`."""
+    from .roster import load_roster
+    from .templates import write_templates
+
+    roster_path = directory / "roster.xlsx"
+    write_roster(roster_path, rubric, seed)
+    roster = load_roster(roster_path, rubric)
+    write_templates(rubric, roster, directory / "templates", now=_FIXED_TIME)
+    write_returns(rubric, roster, directory / "templates", directory / "returns", seed=seed)
+    return roster_path, roster
+
+
+def main(argv: list[str] | None = None) -> None:
+    """python -m pda_excel.samples [DIR]: refresh the bundled sample round."""
+    import sys
+
+    from .rubric import load_rubric
+
+    args = sys.argv[1:] if argv is None else argv
+    target = Path(args[0] if args else "sample_workbooks")
+    roster_path, roster = write_sample_round(target, load_rubric())
+    print(f"{roster_path}: {len(roster.officers)} officers in {len(roster.districts)} districts")
+    print(f"{target / 'templates'}, {target / 'returns'}")
+
+
+if __name__ == "__main__":
+    main()

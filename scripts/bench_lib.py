@@ -1,0 +1,859 @@
+"""The machinery of scripts/bench: synthetic round, setup cache, measured child processes, report.
+
+Every figure is a whole child process (interpreter start-up and imports included), timed with
+time.perf_counter around fork/exec and os.wait4. Peak memory comes from two sources, and the
+report says which is which:
+
+* ``os.wait4`` of the child: exact, but Linux returns max(child's own peak, peak of every
+  descendant it reaped), i.e. the largest single process of the tree, not the sum;
+* a sampler thread that reads /proc every SAMPLE_INTERVAL seconds: the high-water mark (VmHWM)
+  of the top process and of its descendants (pool workers) separately, and the peak of the
+  tree's summed PSS (shared pages split between processes). Sampling can miss a peak reached in
+  the last interval before a process exits; wait4 cannot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import platform
+import random
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+PYTHON = VENV / "bin" / "python"
+PDA_EXCEL = VENV / "bin" / "pda-excel"
+
+TARGET_DISTRICTS = 878
+CONSOLIDATE_RATIO = 1.5  # consolidate ≤ 1.5 × floor at N = 878
+TEMPLATES_RATIO = 2.0  # templates ≤ 2 × bare xlsxwriter
+RSS_LIMIT_MB = 400.0
+SAMPLE_INTERVAL = 0.1
+SETUP_VERSION = 1  # bump when the synthetic round changes, to refill cached work dirs
+FLOOR_ROW_CELLS = 30
+GENERATED_AT = dt.datetime(2024, 3, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+
+MEASUREMENTS = ("floor", "openpyxl", "consolidate", "templates")
+
+# -- child programs (each one whole process; only what it needs is imported) -----------------
+
+FLOOR_READ = """
+import os, sys
+from python_calamine import CalamineWorkbook
+folder = sys.argv[1]
+rows = 0
+for name in sorted(os.listdir(folder)):
+    if name.endswith(".xlsx"):
+        wb = CalamineWorkbook.from_path(os.path.join(folder, name))
+        for sheet in wb.sheet_names:
+            rows += len(wb.get_sheet_by_name(sheet).to_python())
+print(rows)
+"""
+
+# One bare row per officer: 5 texts and 25 numbers, like a row of the summary's people sheet.
+FLOOR_WRITE = """
+import sys, xlsxwriter
+rows, out = int(sys.argv[1]), sys.argv[2]
+wb = xlsxwriter.Workbook(out, {"constant_memory": True})
+ws = wb.add_worksheet("people")
+for r in range(rows):
+    d = r // 15
+    ws.write_row(r, 0, [
+        r + 1, f"อำเภอทดสอบ {d}", f"นายสมชาย ทดสอบ{r}", "นักวิชาการพัฒนาชุมชนปฏิบัติการ", "",
+        *[(r * 7 + k) % 100 + 0.5 for k in range(14)],
+        r % 97 + 0.25, r % 89 + 0.5, r % 83 + 0.75, r % 79 + 0.5, r % 71 + 0.25,
+        "ดีเด่น", "ประเมินแล้ว", d % 15 + 1, r % 1000 + 1, r % 5, r % 3,
+    ])
+wb.close()
+"""
+
+OPENPYXL_READ = """
+import os, sys, openpyxl
+folder = sys.argv[1]
+rows = 0
+for name in sorted(os.listdir(folder)):
+    if name.endswith(".xlsx"):
+        wb = openpyxl.load_workbook(os.path.join(folder, name), read_only=True, data_only=True)
+        for ws in wb.worksheets:
+            for _ in ws.iter_rows(values_only=True):
+                rows += 1
+        wb.close()
+print(rows)
+"""
+
+# Per district, a workbook with the template's sheets and the same non-empty cells as plain
+# values: text as the same text, numbers as numbers, formulas as the number 0. No formats,
+# validations, protection, merges, print setup or hashing. Default (not constant_memory) mode,
+# as the templates use.
+BARE_TEMPLATES = """
+import json, os, sys, xlsxwriter
+spec = json.load(open(sys.argv[1], encoding="utf-8"))
+count, out = int(sys.argv[2]), sys.argv[3]
+for i in range(count):
+    wb = xlsxwriter.Workbook(os.path.join(out, f"{i:04d}.xlsx"))
+    for sheet in spec["sheets"]:
+        ws = wb.add_worksheet(sheet["name"])
+        for r, c, v in sheet["cells"]:
+            if isinstance(v, str):
+                ws.write_string(r, c, v)
+            else:
+                ws.write_number(r, c, v)
+    wb.close()
+"""
+
+
+# -- synthetic round ---------------------------------------------------------------------------
+
+
+def district_code(i: int) -> str:
+    """Four-digit codes like Thai ones: 2-digit province, 2-digit district (1001, 1002...)."""
+    return f"{10 + i // 50:02d}{i % 50 + 1:02d}"
+
+
+def write_roster_csv(path: Path, districts: int, officers: int, seed: int) -> None:
+    """A fictional province-wide roster: `districts` districts of `officers` officers each."""
+    from pda_excel import samples
+
+    rng = random.Random(seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(
+            ("person_id", "name", "position", "district_code", "district_name", "email", "probation")
+        )
+        for i in range(districts):
+            code = district_code(i)
+            base = samples.DISTRICTS[i % len(samples.DISTRICTS)][1]
+            dname = f"{base}{i // len(samples.DISTRICTS) + 1}"
+            for n in range(officers):
+                title = "นาย" if rng.random() < 0.45 else rng.choice(("นาง", "นางสาว"))
+                name = f"{title}{rng.choice(samples.FIRST)} {rng.choice(samples.LAST)}"
+                position = "พัฒนาการอำเภอ" if n == 0 else rng.choice(samples.POSITIONS)
+                probation = "ใช่" if n > 0 and rng.random() < 0.08 else ""
+                w.writerow(
+                    (f"{code}{n + 1:03d}", name, position, code, dname,
+                     f"cdd{code}@example.org", probation)  # fmt: skip
+                )
+
+
+_W: dict[str, Any] = {}
+
+
+def _setup_init(roster_path: str, seed: int) -> None:
+    from pda_excel.roster import load_roster
+    from pda_excel.rubric import load_rubric
+
+    rubric = load_rubric(None)
+    _W.update(rubric=rubric, roster=load_roster(Path(roster_path), rubric), seed=seed)
+
+
+def _setup_chunk(args: tuple[int, list[str], str, str]) -> int:
+    """Templates of some districts (with the library's write_templates), then their returns."""
+    from pda_excel.fill import fill_workbook
+    from pda_excel.roster import Roster
+    from pda_excel.samples import return_values
+    from pda_excel.templates import write_templates
+
+    index, codes, templates_dir, returns_dir = args
+    rubric, roster, seed = _W["rubric"], _W["roster"], _W["seed"]
+    sub = Roster(roster.source, {c: roster.districts[c] for c in codes}, roster.targets)
+    folder = Path(templates_dir) / f"part-{index:03d}"
+    rows = write_templates(rubric, sub, folder, now=GENERATED_AT)
+    for row in rows:
+        values = return_values(rubric, roster, row.district_code, seed)
+        fill_workbook(folder / row.file, values, Path(returns_dir) / row.file)
+    return len(rows)
+
+
+def _bare_spec(template: Path) -> dict[str, Any]:
+    """The template's sheets and non-empty cells as plain values, for the bare writer."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(template)
+    sheets = []
+    for ws in wb.worksheets:
+        cells: list[list[Any]] = []
+        kinds = {"text": 0, "number": 0, "formula": 0}
+        for row in ws.iter_rows():
+            for c in row:
+                v = c.value
+                if v is None or v == "":
+                    continue
+                if c.data_type == "f" or (isinstance(v, str) and v.startswith("=")):
+                    kinds["formula"] += 1
+                    v = 0
+                elif isinstance(v, bool):
+                    kinds["number"] += 1
+                    v = int(v)
+                elif isinstance(v, int | float):
+                    kinds["number"] += 1
+                else:
+                    kinds["text"] += 1
+                    v = str(v)
+                cells.append([c.row - 1, c.column - 1, v])
+        sheets.append({"name": ws.title, "cells": cells, "kinds": kinds})
+    wb.close()
+    return {"template": template.name, "sheets": sheets}
+
+
+def _setup_params(args: argparse.Namespace) -> dict[str, Any]:
+    from pda_excel import layout
+    from pda_excel.rubric import load_rubric
+
+    return {
+        "setup_version": SETUP_VERSION,
+        "districts": args.districts,
+        "officers": args.officers,
+        "seed": args.seed,
+        "rubric_sha256": load_rubric(None).sha256,
+        "template_format": layout.TEMPLATE_FORMAT,
+    }
+
+
+def ensure_setup(work: Path, args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
+    """Roster, templates and filled returns in `work`; reused when the parameters match."""
+    params = _setup_params(args)
+    stamp = work / "setup.json"
+    returns = work / "returns"
+    if stamp.exists() and not args.refill:
+        old = json.loads(stamp.read_text(encoding="utf-8"))
+        count = sum(1 for p in returns.glob("*.xlsx"))
+        if old.get("params") == params and count == args.districts:
+            log(f"setup: reusing {count} filled returns in {returns}")
+            old["reused"] = True
+            return old
+        log("setup: cached set does not match the parameters; rebuilding")
+    for name in ("templates", "returns", "runs", "roster.csv", "setup.json", "bare-spec.json"):
+        target = work / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+    t0 = time.perf_counter()
+    roster_path = work / "roster.csv"
+    write_roster_csv(roster_path, args.districts, args.officers, args.seed)
+    codes = [district_code(i) for i in range(args.districts)]
+    chunk = 20
+    tasks = [
+        (i, codes[s : s + chunk], str(work / "templates"), str(returns))
+        for i, s in enumerate(range(0, len(codes), chunk))
+    ]
+    returns.mkdir(parents=True)
+    jobs = max(1, min(len(os.sched_getaffinity(0)), len(tasks)))
+    log(f"setup: {args.districts} templates + filled returns with {jobs} processes (not timed)")
+    done = 0
+    with ProcessPoolExecutor(jobs, initializer=_setup_init, initargs=(str(roster_path), args.seed)) as pool:
+        for n in pool.map(_setup_chunk, tasks):
+            done += n
+            log(f"setup: {done}/{args.districts} districts ({time.perf_counter() - t0:.0f} s)")
+    first = sorted((work / "templates").glob("part-*/*.xlsx"))[0]
+    spec = _bare_spec(first)
+    (work / "bare-spec.json").write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+    info = {
+        "params": params,
+        "seconds": round(time.perf_counter() - t0, 1),
+        "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "returns_bytes": sum(p.stat().st_size for p in returns.glob("*.xlsx")),
+        "template_cells": {
+            s["name"]: {**s["kinds"], "total": len(s["cells"])} for s in spec["sheets"]
+        },
+    }
+    stamp.write_text(json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8")
+    info["reused"] = False
+    log(f"setup: done in {info['seconds']} s")
+    return info
+
+
+# -- measuring one child process -----------------------------------------------------------------
+
+
+def _ppid_map() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(b")") + 2 :].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    return children
+
+
+def _status_kb(pid: int) -> tuple[int, int]:
+    """(VmHWM, VmRSS) in kB; (0, 0) for a zombie or a vanished process."""
+    hwm = rss = 0
+    try:
+        with open(f"/proc/{pid}/status", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"VmHWM:"):
+                    hwm = int(line.split()[1])
+                elif line.startswith(b"VmRSS:"):
+                    rss = int(line.split()[1])
+    except OSError:
+        pass
+    return hwm, rss
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class TreeSampler(threading.Thread):
+    """Polls /proc for the peak memory of a process and of its descendants."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.done = threading.Event()
+        self.parent_hwm = 0
+        self.worker_hwm = 0
+        self.tree_pss = 0
+        self.tree_rss = 0
+        self.max_procs = 1
+
+    def run(self) -> None:
+        while True:
+            self.sample()
+            if self.done.wait(SAMPLE_INTERVAL):
+                return
+
+    def sample(self) -> None:
+        children = _ppid_map()
+        tree, todo = [], [self.pid]
+        while todo:
+            p = todo.pop()
+            tree.append(p)
+            todo += children.get(p, [])
+        pss = rss = live = 0
+        for p in tree:
+            hwm, r = _status_kb(p)
+            if not r:
+                continue
+            live += 1
+            rss += r
+            pss += _pss_kb(p)
+            if p == self.pid:
+                self.parent_hwm = max(self.parent_hwm, hwm)
+            else:
+                self.worker_hwm = max(self.worker_hwm, hwm)
+        self.tree_pss = max(self.tree_pss, pss)
+        self.tree_rss = max(self.tree_rss, rss)
+        self.max_procs = max(self.max_procs, live)
+
+
+@dataclass
+class Sample:
+    seconds: float
+    exit_code: int
+    maxrss_mb: float  # wait4: the largest single process of the tree (exact)
+    parent_hwm_mb: float  # sampled VmHWM of the top process
+    worker_hwm_mb: float  # sampled VmHWM of the largest descendant (0: none seen)
+    tree_pss_mb: float  # sampled peak of the summed PSS of the tree
+    processes: int  # most processes seen alive at once
+    stdout_tail: str = ""
+    stderr_tail: str = ""
+
+
+def run_measured(cmd: Sequence[str], scratch: Path) -> Sample:
+    scratch.mkdir(parents=True, exist_ok=True)
+    out_path, err_path = scratch / "stdout.txt", scratch / "stderr.txt"
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(list(cmd), stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        sampler = TreeSampler(proc.pid)
+        sampler.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        sampler.done.set()
+        sampler.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    mb = 1 / 1024
+
+    def tail(p: Path) -> str:
+        return p.read_text(encoding="utf-8", errors="replace")[-2000:]
+
+    return Sample(
+        seconds=seconds,
+        exit_code=proc.returncode,
+        maxrss_mb=usage.ru_maxrss * mb,
+        parent_hwm_mb=sampler.parent_hwm * mb,
+        worker_hwm_mb=sampler.worker_hwm * mb,
+        tree_pss_mb=sampler.tree_pss * mb,
+        processes=sampler.max_procs,
+        stdout_tail=tail(out_path),
+        stderr_tail=tail(err_path),
+    )
+
+
+# -- the benchmark ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Series:
+    key: str
+    label: str
+    samples: list[Sample] = field(default_factory=list)
+
+    def times(self) -> list[float]:
+        return [s.seconds for s in self.samples]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times())
+
+    def peak(self, attr: str) -> float:
+        return max(getattr(s, attr) for s in self.samples)
+
+
+def _fresh(folder: Path) -> Path:
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def _check_exit(series: Series, sample: Sample, wanted: int, log: Callable[[str], None]) -> None:
+    if sample.exit_code != wanted:
+        log(f"WARNING: {series.label} exited {sample.exit_code} (expected {wanted})")
+        log(sample.stderr_tail[-1500:] or sample.stdout_tail[-1500:])
+
+
+def run_rounds(
+    work: Path, args: argparse.Namespace, only: set[str], log: Callable[[str], None]
+) -> tuple[dict[str, Series], dict[str, Any]]:
+    returns = work / "returns"
+    roster = work / "roster.csv"
+    runs = work / "runs"
+    py = str(PYTHON)
+    rows = args.districts * args.officers
+    series = {
+        k: Series(k, label)
+        for k, label in (
+            ("floor_read", "(a) floor: calamine read, values only"),
+            ("floor_write", f"(a) floor: xlsxwriter constant_memory, {rows} rows x {FLOOR_ROW_CELLS}"),
+            ("openpyxl", "(b) openpyxl read-only read"),
+            ("consolidate", "(c) pda-excel consolidate (CLI)"),
+            ("templates", "(d) pda-excel templates (CLI)"),
+            ("bare", "(d) bare xlsxwriter, same sheets and cells"),
+        )
+    }
+    checks: dict[str, Any] = {}
+    for rnd in range(1, args.runs + 1):
+        plan: list[tuple[str, list[str], Path, int]] = []
+        if "floor" in only:
+            plan.append(("floor_read", [py, "-c", FLOOR_READ, str(returns)], runs / "floor-read", 0))
+            out = runs / "floor-write"
+            plan.append(
+                ("floor_write", [py, "-c", FLOOR_WRITE, str(rows), str(out / "rows.xlsx")], out, 0)
+            )
+        if "openpyxl" in only:
+            plan.append(("openpyxl", [py, "-c", OPENPYXL_READ, str(returns)], runs / "openpyxl", 0))
+        if "consolidate" in only:
+            out = runs / "consolidate"
+            cmd = [str(PDA_EXCEL), "consolidate", str(returns), "--roster", str(roster),
+                   "--out", str(out / "summary.xlsx"), "--json", str(out / "summary.json")]  # fmt: skip
+            plan.append(("consolidate", cmd, out, 0))
+        if "templates" in only:
+            out = runs / "templates"
+            cmd = [str(PDA_EXCEL), "templates", "--roster", str(roster), "--out", str(out / "t")]
+            plan.append(("templates", cmd, out, 0))
+            out = runs / "bare"
+            cmd = [py, "-c", BARE_TEMPLATES, str(work / "bare-spec.json"), str(args.districts),
+                   str(out / "t")]  # fmt: skip
+            plan.append(("bare", cmd, out, 0))
+        for key, cmd, scratch, wanted in plan:
+            _fresh(scratch)
+            (scratch / "t").mkdir()
+            sample = run_measured(cmd, scratch)
+            s = series[key]
+            s.samples.append(sample)
+            _check_exit(s, sample, wanted, log)
+            if rnd == 1:
+                checks.update(_verify(key, scratch, args, sample))
+            log(
+                f"round {rnd}/{args.runs}  {key:<12} {sample.seconds:8.2f} s  "
+                f"peak {sample.maxrss_mb:6.0f} MB"
+            )
+            shutil.rmtree(scratch)
+    return {k: s for k, s in series.items() if s.samples}, checks
+
+
+def _verify(key: str, scratch: Path, args: argparse.Namespace, sample: Sample) -> dict[str, Any]:
+    """What the first run of each measurement produced, so a broken run is not mistaken for a fast one."""
+    out: dict[str, Any] = {}
+    if key == "consolidate":
+        path = scratch / "summary.json"
+        if path.exists():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            status: dict[str, int] = {}
+            for p in data["people"]:
+                status[p["status"]] = status.get(p["status"], 0) + 1
+            sev: dict[str, int] = {}
+            for f in data["findings"]:
+                sev[f["severity"]] = sev.get(f["severity"], 0) + 1
+            out["consolidate"] = {
+                "exit_code": sample.exit_code,
+                "people": status,
+                "findings": sev,
+                "summary_bytes": (scratch / "summary.xlsx").stat().st_size
+                if (scratch / "summary.xlsx").exists()
+                else None,
+                "json_bytes": path.stat().st_size,
+            }
+        else:
+            out["consolidate"] = {"exit_code": sample.exit_code, "error": "no JSON written"}
+    elif key in ("templates", "bare"):
+        files = list((scratch / "t").glob("*.xlsx"))
+        out[key] = {
+            "exit_code": sample.exit_code,
+            "files": len(files),
+            "bytes": sum(p.stat().st_size for p in files),
+        }
+    elif key in ("floor_read", "openpyxl"):
+        out[key] = {"exit_code": sample.exit_code, "rows_read": sample.stdout_tail.strip()}
+    elif key == "floor_write":
+        p = scratch / "rows.xlsx"
+        out[key] = {"exit_code": sample.exit_code, "bytes": p.stat().st_size if p.exists() else None}
+    return out
+
+
+# -- report ----------------------------------------------------------------------------------------
+
+
+def machine_info() -> dict[str, Any]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024**2:.1f} GiB"
+    except OSError:
+        pass
+    libs = {}
+    for name in ("pda-excel", "python-calamine", "openpyxl", "xlsxwriter", "pydantic", "click"):
+        try:
+            libs[name] = version(name)
+        except PackageNotFoundError:
+            libs[name] = "-"
+    git = {}
+    try:
+        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=False).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "pda_excel"],
+                               capture_output=True, text=True, check=False).stdout.split("\n")  # fmt: skip
+        git = {"head": head, "modified_in_pda_excel": sum(1 for d in dirty if d.strip())}
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "usable_cpus": len(os.sched_getaffinity(0)),
+        "cpu": cpu,
+        "memory": mem,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "python_executable": str(PYTHON),
+        "libraries": libs,
+        "git": git,
+    }
+
+
+def _fmt_s(x: float) -> str:
+    return f"{x:.2f}"
+
+
+def summarise(series: dict[str, Series], args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {"series": {}, "ratios": {}, "targets": []}
+    for k, s in series.items():
+        t = s.times()
+        out["series"][k] = {
+            "label": s.label,
+            "median_s": statistics.median(t),
+            "min_s": min(t),
+            "max_s": max(t),
+            "peak_rss_mb": s.peak("maxrss_mb"),
+            "parent_hwm_mb": s.peak("parent_hwm_mb"),
+            "worker_hwm_mb": s.peak("worker_hwm_mb"),
+            "tree_pss_mb": s.peak("tree_pss_mb"),
+            "processes": max(x.processes for x in s.samples),
+            "samples": [{k2: v for k2, v in asdict(x).items() if not k2.endswith("_tail")}
+                        for x in s.samples],  # fmt: skip
+        }
+    at_target = args.districts == TARGET_DISTRICTS
+    if "floor_read" in series and "floor_write" in series:
+        rounds = list(zip(series["floor_read"].times(), series["floor_write"].times(), strict=True))
+        floor = [r + w for r, w in rounds]
+        out["series"]["floor"] = {
+            "label": "(a) floor = read + write",
+            "median_s": statistics.median(floor),
+            "min_s": min(floor),
+            "max_s": max(floor),
+        }
+        if "consolidate" in series:
+            cons = series["consolidate"].times()
+            per_round = [c / f for c, f in zip(cons, floor, strict=True)]
+            ratio = statistics.median(cons) / statistics.median(floor)
+            out["ratios"]["consolidate/floor"] = {
+                "median_ratio": ratio,
+                "per_round_min": min(per_round),
+                "per_round_max": max(per_round),
+            }
+            out["targets"].append(
+                {
+                    "target": f"consolidate <= {CONSOLIDATE_RATIO} x floor at N = {TARGET_DISTRICTS}",
+                    "value": f"{ratio:.2f} x",
+                    "pass": ratio <= CONSOLIDATE_RATIO,
+                    "note": "" if at_target else f"measured at N = {args.districts}",
+                }
+            )
+    for key in ("consolidate", "templates"):
+        if key in series:
+            peak = series[key].peak("maxrss_mb")
+            out["targets"].append(
+                {
+                    "target": f"{key} peak RSS <= {RSS_LIMIT_MB:.0f} MB (largest process, wait4)",
+                    "value": f"{peak:.0f} MB",
+                    "pass": peak <= RSS_LIMIT_MB,
+                    "note": "" if at_target else f"measured at N = {args.districts}",
+                }
+            )
+    if "templates" in series and "bare" in series:
+        tm, bm = series["templates"].times(), series["bare"].times()
+        per_round = [a / b for a, b in zip(tm, bm, strict=True)]
+        ratio = statistics.median(tm) / statistics.median(bm)
+        out["ratios"]["templates/bare"] = {
+            "median_ratio": ratio,
+            "per_round_min": min(per_round),
+            "per_round_max": max(per_round),
+        }
+        out["targets"].append(
+            {
+                "target": f"templates <= {TEMPLATES_RATIO} x bare xlsxwriter",
+                "value": f"{ratio:.2f} x",
+                "pass": ratio <= TEMPLATES_RATIO,
+                "note": "",
+            }
+        )
+    return out
+
+
+def render(
+    summary: dict[str, Any],
+    machine: dict[str, Any],
+    setup: dict[str, Any],
+    checks: dict[str, Any],
+    args: argparse.Namespace,
+    command: str,
+    wall: float,
+) -> str:
+    lines = []
+    rows = args.districts * args.officers
+    lines.append("pda-excel benchmark")
+    lines.append(f"command : {command}")
+    lines.append(
+        f"machine : {machine['usable_cpus']} of {machine['nproc']} CPUs ({machine['cpu']}), "
+        f"{machine['memory']}, Linux {machine['kernel']}, Python {machine['python']}"
+    )
+    lines.append("libraries: " + ", ".join(f"{k} {v}" for k, v in machine["libraries"].items()))
+    g = machine.get("git") or {}
+    if g:
+        lines.append(
+            f"source  : git {g.get('head')} with {g.get('modified_in_pda_excel')} modified "
+            "file(s) under pda_excel/ (measured as on disk)"
+        )
+    lines.append(
+        f"workload: {args.districts} districts x {args.officers} officers = {rows} officers; "
+        f"{args.runs} interleaved run(s) of each measurement"
+    )
+    spent = "reused from the work dir" if setup.get("reused") else f"{setup.get('seconds')} s"
+    lines.append(
+        f"setup   : templates + filled returns ({setup.get('returns_bytes', 0) / 1e6:.1f} MB), "
+        f"not timed below: {spent}"
+    )
+    cells = setup.get("template_cells", {})
+    if cells:
+        lines.append(
+            "template: non-empty cells per sheet: "
+            + ", ".join(f"{name} {c['total']}" for name, c in cells.items())
+            + f" (formulas {sum(c['formula'] for c in cells.values())})"
+        )
+    lines.append("")
+    head = f"{'measurement':<58} {'median s':>9} {'min s':>8} {'max s':>8} {'peak MB':>8}"
+    lines.append(head)
+    lines.append("-" * len(head))
+    order = ("floor_read", "floor_write", "floor", "openpyxl", "consolidate", "templates", "bare")
+    for key in order:
+        s = summary["series"].get(key)
+        if s is None:
+            continue
+        peak = f"{s['peak_rss_mb']:8.0f}" if "peak_rss_mb" in s else f"{'':>8}"
+        lines.append(
+            f"{s['label']:<58} {s['median_s']:9.2f} {s['min_s']:8.2f} {s['max_s']:8.2f} {peak}"
+        )
+    lines.append("")
+    lines.append(
+        "peak MB = os.wait4 ru_maxrss of the measured process: on Linux the largest single process"
+    )
+    lines.append(
+        "of its tree (itself or any reaped pool worker), not their sum. Sampled every "
+        f"{SAMPLE_INTERVAL:.1f} s from /proc:"
+    )
+    for key in ("consolidate", "templates"):
+        s = summary["series"].get(key)
+        if s:
+            worker = (
+                f"largest worker VmHWM {s['worker_hwm_mb']:.0f} MB (forked: includes pages shared "
+                "with the parent)"
+                if s["worker_hwm_mb"]
+                else "no worker processes"
+            )
+            lines.append(
+                f"  {key:<12} parent VmHWM {s['parent_hwm_mb']:.0f} MB; {worker}; "
+                f"whole tree PSS peak {s['tree_pss_mb']:.0f} MB over up to {s['processes']} "
+                "processes"
+            )
+    lines.append("")
+    for name, r in summary["ratios"].items():
+        lines.append(
+            f"ratio {name:<18} {r['median_ratio']:.2f} x (ratio of medians; per round "
+            f"{r['per_round_min']:.2f}..{r['per_round_max']:.2f})"
+        )
+    lines.append("")
+    if summary["targets"]:
+        lines.append("targets")
+        for t in summary["targets"]:
+            verdict = "PASS" if t["pass"] else "MISS"
+            note = f"  ({t['note']})" if t["note"] else ""
+            lines.append(f"  {verdict}  {t['target']:<58} {t['value']:>9}{note}")
+        lines.append("")
+    if checks:
+        lines.append("sanity (first run)")
+        c = checks.get("consolidate")
+        if c:
+            lines.append(
+                f"  consolidate: exit {c.get('exit_code')}, people {c.get('people')}, "
+                f"findings {c.get('findings')}, summary.xlsx {(c.get('summary_bytes') or 0) / 1e6:.1f} MB, "
+                f"JSON {(c.get('json_bytes') or 0) / 1e6:.1f} MB"
+            )
+        for key in ("templates", "bare"):
+            c = checks.get(key)
+            if c:
+                lines.append(
+                    f"  {key}: exit {c['exit_code']}, {c['files']} files, {c['bytes'] / 1e6:.1f} MB"
+                )
+        for key in ("floor_read", "openpyxl"):
+            c = checks.get(key)
+            if c:
+                lines.append(f"  {key}: exit {c['exit_code']}, {c['rows_read']} rows read")
+        lines.append("")
+    lines.append(
+        "Each figure is a whole process (start-up and imports included) on warm page cache; "
+        "runs are interleaved."
+    )
+    lines.append(f"total wall time of this bench run: {wall:.0f} s")
+    return "\n".join(lines)
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="scripts/bench",
+        description=(
+            "Benchmark pda-excel consolidate and templates against floors (python-calamine read + "
+            "bare xlsxwriter write; bare xlsxwriter templates). A report: exits 0 unless --check "
+            "and a target is missed."
+        ),
+    )
+    p.add_argument("--districts", type=int, default=TARGET_DISTRICTS, help="districts (default 878)")
+    p.add_argument("--officers", type=int, default=15, help="officers per district (default 15)")
+    p.add_argument("--runs", type=int, default=5, help="interleaved runs of each measurement (5)")
+    p.add_argument("--workdir", type=Path, help="work dir; the filled set is cached there")
+    p.add_argument("--keep", action="store_true", help="keep the temporary work dir")
+    p.add_argument("--refill", action="store_true", help="rebuild templates and returns")
+    p.add_argument("--json", dest="json_path", type=Path, help="also save all figures as JSON")
+    p.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    p.add_argument(
+        "--only",
+        default=",".join(MEASUREMENTS),
+        help=f"comma-separated subset of {','.join(MEASUREMENTS)} (default: all)",
+    )
+    p.add_argument("--seed", type=int, default=2567, help="seed of the synthetic round")
+    a = p.parse_args(argv)
+    if a.districts < 1 or a.officers < 1 or a.runs < 1:
+        p.error("--districts, --officers and --runs must be at least 1")
+    unknown = set(a.only.split(",")) - set(MEASUREMENTS)
+    if unknown:
+        p.error(f"--only: unknown {', '.join(sorted(unknown))}; valid: {', '.join(MEASUREMENTS)}")
+    return a
+
+
+def main(argv: Sequence[str]) -> int:
+    args = parse_args(argv)
+    command = shlex.join([sys.argv[0], *argv])
+    only = set(args.only.split(","))
+    started = time.perf_counter()
+
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    temp = args.workdir is None
+    work = Path(tempfile.mkdtemp(prefix="pda-bench-")) if temp else args.workdir.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        setup = ensure_setup(work, args, log)
+        series, checks = run_rounds(work, args, only, log)
+        summary = summarise(series, args)
+        machine = machine_info()
+        wall = time.perf_counter() - started
+        print(render(summary, machine, setup, checks, args, command, wall))
+        if temp and args.keep:
+            print(f"work dir kept: {work}")
+        if args.json_path:
+            doc = {
+                "command": command,
+                "machine": machine,
+                "setup": setup,
+                "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+                "checks": checks,
+                "wall_s": wall,
+                **summary,
+            }
+            args.json_path.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+    finally:
+        if temp and not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    missed = any(not t["pass"] for t in summary["targets"])
+    return 1 if (args.check and missed) else 0

@@ -1,0 +1,94 @@
+"""The sample round and `pda-excel demo`: the newcomer's path, end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from python_calamine import CalamineWorkbook
+
+from pda_excel.check import check_file
+from pda_excel.cli import cli
+from pda_excel.fill import fill_workbook, meta_table
+from pda_excel.roster import load_roster
+from pda_excel.rubric import load_rubric
+from pda_excel.samples import DISTRICTS, NOT_RETURNED, mistakes, write_sample_round
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _values(path: Path) -> dict[str, list[list[object]]]:
+    wb = CalamineWorkbook.from_path(str(path))
+    return {n: wb.get_sheet_by_name(n).to_python() for n in wb.sheet_names if n != "_meta"}
+
+
+def test_bundled_samples_are_what_the_generator_makes(tmp_path: Path) -> None:
+    rubric = load_rubric()
+    write_sample_round(tmp_path, rubric)
+    bundled = ROOT / "sample_workbooks"
+    names = sorted(p.relative_to(bundled) for p in bundled.rglob("*.xlsx"))
+    assert names == sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.xlsx"))
+    assert len(names) == 1 + len(DISTRICTS) + len(DISTRICTS) - 1
+    for name in names:  # same cell values (bytes differ only in timestamps)
+        assert _values(bundled / name) == _values(tmp_path / name), name
+
+
+def test_sample_roster_is_realistic() -> None:
+    rubric = load_rubric()
+    roster = load_roster(ROOT / "sample_workbooks" / "roster.xlsx", rubric)
+    assert [(d.code, d.name) for d in roster.districts.values()] == list(DISTRICTS)
+    assert all(5 <= len(d.officers) <= 12 for d in roster.districts.values())
+    assert roster.targets  # I2 reference targets agreed at the start of the round
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    res = CliRunner().invoke(cli, ["demo", str(out)], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    return out, res.output
+
+
+def test_demo_runs_the_whole_pipeline(demo: tuple[Path, str]) -> None:
+    out, output = demo
+    assert "summary.xlsx" in output and "2709" in output
+    for part in ("roster.xlsx", "templates/manifest.csv", "summary.xlsx", "summary.json"):
+        assert (out / part).is_file(), part
+    data = json.loads((out / "summary.json").read_text("utf-8"))
+    status = {d["district_code"]: d["status"] for d in data["districts"]}
+    assert status[NOT_RETURNED] == "missing"
+    assert all(s == "received" for c, s in status.items() if c != NOT_RETURNED)
+    found = {(f["code"], f["key"]) for f in data["findings"]}
+    roster = load_roster(out / "roster.xlsx", load_rubric())
+    for m in mistakes(roster):
+        if m.note in ("not a number", "left blank", "more than the target"):
+            assert any(k == m.key for _, k in found), m
+    # Text numbers, Thai digits and the percent-formatted cell were read, not refused.
+    people = {p["person_id"]: p for p in data["people"]}
+    percent_cell = next(m for m in mistakes(roster) if m.percent_format)
+    pid, kpi = percent_cell.key.split("/")[:2]
+    assert people[pid]["kpis"][kpi]["value"] == 85
+    assert people[pid]["status"] == "scored"
+
+
+def test_annotated_sample_fixed_by_filling_marked_cells_passes(
+    demo: tuple[Path, str], tmp_path: Path
+) -> None:
+    out = demo[0]
+    rubric = load_rubric()
+    roster = load_roster(out / "roster.xlsx", rubric)
+    annotated = out / "annotated" / "2706-อรัญประเทศ.xlsx"
+    checked = check_file(annotated, rubric, roster)
+    errors = [f for f in checked.findings if f.severity == "error"]
+    assert {f.code for f in errors} == {"not_a_number", "numerator_exceeds"}
+    table = meta_table(annotated)
+    fixes: dict[str, object] = {}
+    for f in errors:
+        assert f.key is not None and f.key in table
+        fixes[f.key] = 12 if f.key.endswith("/numerator") else 96.5
+    fixed = tmp_path / "fixed" / annotated.name
+    fill_workbook(annotated, fixes, fixed)
+    again = check_file(fixed, rubric, roster)
+    assert [f for f in again.findings if f.severity == "error"] == []
