@@ -207,9 +207,10 @@ def consolidate(
         for ret in candidates:
             if ret.sha256 in unique:
                 first = unique[ret.sha256]
-                findings.append(make("duplicate_file", file=ret.path, other=first.path))
+                dup = make("duplicate_file", file=ret.path, other=first.path)
+                findings.append(dup)
                 record[ret.path].status = "duplicate"
-                record[ret.path].reason = f"ซ้ำกับ {first.path}"
+                record[ret.path].reason = dup.message
             else:
                 unique[ret.sha256] = ret
         result = DistrictResult(district, "missing", [r.path for r in candidates])
@@ -286,8 +287,8 @@ def _total(p: PersonResult) -> Decimal:
     return p.score.total
 
 
-def _num(value: Any) -> Any:
-    """Decimal/Fraction → JSON number rounded to 2 decimals; None stays null."""
+def _num(value: Any, decimals: int = 2) -> Any:
+    """Decimal/Fraction → JSON number rounded to the rubric's decimals; None stays null."""
     if value is None:
         return None
     from fractions import Fraction
@@ -297,7 +298,7 @@ def _num(value: Any) -> Any:
     if isinstance(value, Fraction):
         if value.denominator == 1:
             return int(value)
-        value = round_half_up(value, 2)
+        value = round_half_up(value, decimals)
     if isinstance(value, Decimal):
         return float(value)
     return value
@@ -306,9 +307,10 @@ def _num(value: Any) -> Any:
 def to_json(result: Consolidation) -> dict[str, Any]:
     """The machine-readable result; same inputs give the same JSON."""
     people = []
+    dp = result.rubric.scoring.decimals
     for p in result.people:
         kpis = {
-            k: {"value": _num(o.value), "level": o.level, "na": o.na} for k, o in p.kpis.items()
+            k: {"value": _num(o.value, dp), "level": o.level, "na": o.na} for k, o in p.kpis.items()
         }
         s = p.score
         rank = result.ranks.get(p.officer.person_id)
@@ -324,7 +326,7 @@ def to_json(result: Consolidation) -> dict[str, Any]:
                 "team_score": _num(s.team_score) if s else None,
                 "individual_score": _num(s.individual_score) if s else None,
                 "achievement": _num(s.achievement) if s else None,
-                "competency": _num(p.competency),
+                "competency": _num(p.competency, dp),
                 "total": _num(s.total) if s else None,
                 "band": s.band if s else None,
                 "rank_district": rank[0] if rank else None,
