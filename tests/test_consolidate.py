@@ -140,7 +140,9 @@ def test_what_districts_really_type_is_read(
     assert not [x for x in result.findings if x.severity == "error" and x.file == "2702.xlsx"]
 
 
-def test_percent_formatted_cell_is_scaled_not_read_as_a_fraction(rnd: Round, tmp_path: Path) -> None:
+def test_percent_formatted_cell_is_scaled_not_read_as_a_fraction(
+    rnd: Round, tmp_path: Path
+) -> None:
     f = rnd.fill("2702", tmp_path / "2702.xlsx")
     _edit(f, "2702001/I4", 0.855, "0.0%")  # Excel stores 85.5 % as 0.855
     p = person(rnd.run(f), "2702001")
@@ -339,21 +341,22 @@ def test_libreoffice_saved_xlsx_ods_and_xls_read_the_same(rnd: Round, tmp_path: 
                 "2702001/I4"
             ]
             assert "legacy_xls" in codes(result)
-            unranked = ("rank_district", "rank_province")  # 2702001 drops out of the ranking
-
-            def others(people: list[dict[str, object]]) -> list[dict[str, object]]:
-                return [
-                    {k: v for k, v in p.items() if k not in unranked}
-                    for p in people
-                    if p["person_id"] != "2702001"
-                ]
-
-            assert others(got) == others(expected)
+            assert _others(got) == _others(expected)
         else:
             assert got == expected, out
 
 
-# -- outputs ----------------------------------------------------------------------------------------
+def _others(people: list[dict[str, object]]) -> list[dict[str, object]]:
+    """People other than 2702001, without ranks (2702001 drops out of the ranking)."""
+    unranked = ("rank_district", "rank_province")
+    return [
+        {k: v for k, v in p.items() if k not in unranked}
+        for p in people
+        if p["person_id"] != "2702001"
+    ]
+
+
+# -- outputs ---------------------------------------------------------------------------------
 
 
 def test_json_is_deterministic_and_parallel_equals_serial(rnd: Round, tmp_path: Path) -> None:

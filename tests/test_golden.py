@@ -1,8 +1,8 @@
 """Golden summary: the bundled sample round consolidated, compared cell by cell.
 
 The expected values live in tests/golden/summary-sample.json. After a deliberate change to the
-summary or the samples, regenerate with ``PDA_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_golden.py``
-and review the diff of that file like code.
+summary or the samples, regenerate with
+``PDA_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_golden.py`` and review the diff like code.
 """
 
 from __future__ import annotations
