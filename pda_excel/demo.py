@@ -27,9 +27,8 @@ def run_demo(directory: Path, echo: Callable[[str], None] = print) -> Path:
         f"1. ทะเบียนรายชื่อ (roster): {roster_path}  {len(roster.officers)} คน "
         f"{len(roster.districts)} อำเภอ"
     )
-    echo(
-        f"2. แบบฟอร์มรายอำเภอ (templates): {templates_dir}  {len(roster.districts)} ไฟล์ + manifest.csv"
-    )
+    count = len(roster.districts)
+    echo(f"2. แบบฟอร์มรายอำเภอ (templates): {templates_dir}  {count} ไฟล์ + manifest.csv")
     echo(f"3. แบบฟอร์มที่อำเภอส่งกลับ (sample returns): {returns_dir}  {len(returned)} ไฟล์")
     result = consolidate([returns_dir], rubric, roster)
     summary = directory / "summary.xlsx"

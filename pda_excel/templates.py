@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
-import os
+import math
 import re
-import tempfile
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -26,10 +25,11 @@ from typing import Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
-from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
+from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from . import layout, thai
+from .atomic import atomic_path
 from .inputs import KINDS
 from .layout import CellSpec, Person
 from .roster import District, Roster
@@ -54,34 +54,37 @@ KEY_FONT_COLOUR = "#808080"
 # Rows of the data sheets (0-based): title, hint, hidden machine header, Thai header, data.
 TITLE_ROW, HINT_ROW, MACHINE_ROW, HEADER_ROW, FIRST_DATA_ROW = 0, 1, 2, 3, 4
 
-# Column widths (characters of the default font) by field id.
+# Column widths in characters of the workbook's default font (TH SarabunPSK 14, whose digit is
+# about 11 pixels wide: one character is roughly one Thai letter), by field id.
 WIDTHS: dict[str, float] = {
-    "key": 5,
-    "no": 5,
-    "name": 17,
-    "position": 15,
-    "kpi": 30,
-    "weight": 7,
-    "criteria": 44,
-    "percent": 8,
-    "numerator": 9,
-    "denominator": 9,
-    "amount": 11,
-    "min": 10,
-    "standard": 10,
-    "high": 10,
-    "steps": 8,
-    "na": 9,
-    "level": 8,
-    "probation": 8,
-    "competency": 10,
-    "team_score": 10,
-    "individual_score": 10,
-    "achievement": 10,
-    "total": 9,
-    "band": 11,
-    "signature": 18,
+    "key": 4,
+    "no": 4.5,
+    "name": 14,
+    "position": 13,
+    "kpi": 20,
+    "weight": 4.5,
+    "criteria": 36,
+    "percent": 5.5,
+    "numerator": 6,
+    "denominator": 6,
+    "amount": 7.5,
+    "min": 7.5,
+    "standard": 7.5,
+    "high": 7.5,
+    "steps": 5,
+    "na": 6,
+    "level": 4.5,
+    "probation": 6,
+    "competency": 7,
+    "team_score": 8,
+    "individual_score": 8,
+    "achievement": 8,
+    "total": 7,
+    "band": 8,
+    "signature": 16,
 }
+# Pixel metrics of the default font for column widths (xlsxwriter's table for 96 px columns).
+DIGIT_PX, CELL_PADDING_PX, DEFAULT_COLUMN_PX = 11, 7, 96
 SUMMARY_FIELDS = (
     layout.KEY_MARKER,
     "no",
@@ -111,7 +114,54 @@ PROTECTION = {
 }
 # A4 in points, and the margins used (inches).
 A4_POINTS = (595.0, 842.0)
-MARGINS = {"left": 0.4, "right": 0.4, "top": 0.6, "bottom": 0.6}
+MARGINS = {"left": 0.3, "right": 0.3, "top": 0.6, "bottom": 0.6}
+# Line spacing of wrapped TH SarabunPSK text (its metric twin Laksaman measures 1.66 em in
+# LibreOffice; Excel's is smaller), with a little room to spare.
+LINE_EM = 1.7
+MAX_ROW_POINTS = 409  # Excel's limit
+
+
+@functools.cache
+def _char_em(ch: str) -> float:
+    """Advance width of a character in TH SarabunPSK, in em (close enough to size rows)."""
+    if unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        return 0.0
+    if ch in " ":
+        return 0.33
+    if ch in ".,:;'|!":
+        return 0.25
+    if ch in "()[]-/":
+        return 0.35
+    if ch in "เโใไๅ":
+        return 0.34
+    if "\u0e50" <= ch <= "\u0e59":
+        return 0.69
+    if ch.isascii():
+        return 0.57
+    return 0.58
+
+
+def column_px(width: float) -> int:
+    return int(width * DIGIT_PX + 0.5) + CELL_PADDING_PX
+
+
+@functools.lru_cache(maxsize=4096)
+def text_lines(text: str, width: float, size: float = BODY_SIZE, bold: bool = False) -> int:
+    """Estimated lines a wrapped text takes in a column `width` characters wide."""
+    # Thai wraps at word ends: allow about two letters of ragged edge per line.
+    usable = max(column_px(width) - 6 - 2 * DIGIT_PX, DIGIT_PX)
+    em = size * 96 / 72 * (1.06 if bold else 1.0)
+    lines = 0
+    for paragraph in text.split("\n"):
+        px = sum(_char_em(ch) for ch in paragraph) * em
+        lines += max(1, math.ceil(px / usable))
+    return lines
+
+
+def row_points(cells: Iterable[tuple[str, float, float, bool]]) -> float:
+    """Height (points) that shows every (text, width, size, bold) cell of a row in full."""
+    tallest = max((text_lines(t, w, s, b) * s * LINE_EM for t, w, s, b in cells), default=0.0)
+    return min(MAX_ROW_POINTS, round(tallest + 4, 1))
 
 
 @dataclass(frozen=True)
@@ -193,41 +243,30 @@ def _condition(kpi: Kpi, cond: Condition, cells: Mapping[str, str]) -> tuple[str
     kind = KINDS[kpi.input]
     if cond.measure in kind.fields:
         value = cells[cond.measure]
-        known = [f"ISNUMBER({value})"]
         if cond.ref is not None:
             operand = cells[cond.ref]
-            known.append(f"ISNUMBER({operand})")
-            return _all(known), f"{value}{cond.op}{operand}"
+            return f"AND(ISNUMBER({value}),ISNUMBER({operand}))", f"{value}{cond.op}{operand}"
         number = Fraction(cond.number or 0)
-        if number.denominator == 1 or _const(number)[0] != "(":
-            return _all(known), f"{value}{cond.op}{_const(number)}"
-        return _all(known), f"{value}*{number.denominator}{cond.op}{number.numerator}"
-    if kpi.input == "ratio" and cond.measure == "percent":
+        threshold = _const(number)
+        if threshold.startswith("("):  # not a finite decimal: compare value × q with p
+            threshold = str(number.numerator)
+            value = f"{value}*{number.denominator}"
+        return f"ISNUMBER({cells[cond.measure]})", f"{value}{cond.op}{threshold}"
+    if kpi.input == "ratio" and cond.measure == "percent" and cond.ref is None:
         num, den = cells["numerator"], cells["denominator"]
-        known_text = f"IF(AND(ISNUMBER({num}),ISNUMBER({den})),{den}<>0,FALSE)"
-        if cond.ref is not None:
-            operand = cells[cond.ref]
-            known_text = f"IF(ISNUMBER({operand}),{known_text},FALSE)"
-            test = f"{num}*100*SIGN({den}){cond.op}{operand}*ABS({den})"
-            return known_text, test
+        known = f"IF(AND(ISNUMBER({num}),ISNUMBER({den})),{den}<>0,FALSE)"
         number = Fraction(cond.number or 0)
         scale = 100 * number.denominator
-        test = f"{num}*{scale}*SIGN({den}){cond.op}{number.numerator}*ABS({den})"
-        return known_text, test
+        return known, f"{num}*{scale}*SIGN({den}){cond.op}{number.numerator}*ABS({den})"
     raise ValueError(
-        f"KPI {kpi.id}: no preview formula for measure {cond.measure!r} of input {kpi.input!r}"
+        f"KPI {kpi.id}: no preview formula for condition {cond} of input {kpi.input!r}"
     )
 
 
-def _all(parts: Sequence[str]) -> str:
-    return parts[0] if len(parts) == 1 else f"AND({','.join(parts)})"
-
-
 def na_test(cell: str) -> str:
-    """True when a not-applicable cell holds one of the accepted words."""
-    words = sorted(w.lower() for w in thai.NOT_APPLICABLE_WORDS)
-    tests = [f"LOWER(TRIM({cell}))={_text_literal(w)}" for w in words]
-    return tests[0] if len(tests) == 1 else f"OR({','.join(tests)})"
+    """True when a not-applicable cell holds one of the accepted words (MATCH ignores case)."""
+    words = ",".join(_text_literal(w) for w in sorted(thai.NOT_APPLICABLE_WORDS))
+    return f"ISNUMBER(MATCH(TRIM({cell}),{{{words}}},0))"
 
 
 def level_formula(kpi: Kpi, cells: Mapping[str, str], na_cell: str | None = None) -> str:
@@ -235,44 +274,62 @@ def level_formula(kpi: Kpi, cells: Mapping[str, str], na_cell: str | None = None
 
     Scanning from the top level down (the outermost IF is the top level): a level with a
     surely-false condition is passed over, a level whose conditions all surely hold wins, a level
-    that might hold leaves the result undetermined; nothing holds → 0.
+    that might hold leaves the result undetermined; nothing holds → 0. A "known" test already
+    passed on the way down is not repeated.
     """
-    expr = "0"
-    for index, level in enumerate(kpi.levels):
+
+    def scan(index: int, known: frozenset[str]) -> str:
+        if index < 0:
+            return "0"
         number = index + 1
-        parts = [_condition(kpi, c, cells) for c in level.when]
+        parts = [_condition(kpi, c, cells) for c in kpi.levels[index].when]
         if len(parts) == 1:
-            known, test = parts[0]
-            expr = f'IF({known},IF({test},{number},{expr}),"")'
-        else:
-            surely_false = ",".join(f"IF({k},NOT({t}),FALSE)" for k, t in parts)
-            surely_true = ",".join(f"IF({k},{t},FALSE)" for k, t in parts)
-            expr = f'IF(OR({surely_false}),{expr},IF(AND({surely_true}),{number},""))'
+            k, t = parts[0]
+            inner = f"IF({t},{number},{scan(index - 1, known | {k})})"
+            return inner if k in known else f'IF({k},{inner},"")'
+        surely_false = ",".join(
+            f"NOT({t})" if k in known else f"IF({k},NOT({t}),FALSE)" for k, t in parts
+        )
+        surely_true = ",".join(t if k in known else f"IF({k},{t},FALSE)" for k, t in parts)
+        rest = scan(index - 1, known)
+        return f'IF(OR({surely_false}),{rest},IF(AND({surely_true}),{number},""))'
+
+    expr = scan(len(kpi.levels) - 1, frozenset())
     if na_cell is not None:
         expr = f'IF({na_test(na_cell)},"-",{expr})'
     return "=" + expr
 
 
 @dataclass(frozen=True)
+class GroupCells:
+    """Where one group's KPI levels of one owner are: a column range, and the weights beside it."""
+
+    levels: str  # e.g. 'ตัวชี้วัดรายบุคคล'!$P$12:$P$18
+    weights: str  # the weight cells of the same rows
+
+
+@dataclass(frozen=True)
 class _GroupTerms:
-    """Formula pieces of one group's score from its level cells and weights."""
+    """Formula pieces of one group's score."""
 
     unknown: list[str]  # each true when the score cannot be computed
     points: str  # Σ level × weight over applicable KPIs
     weight: str  # Σ weight over applicable KPIs
 
 
-def _group_terms(levels: Sequence[tuple[str, Fraction]]) -> _GroupTerms:
-    weight = "(" + "+".join(f"ISNUMBER({c})*{_const(w)}" for c, w in levels) + ")"
-    points = "(" + "+".join(f"N({c})*{_const(w)}" for c, w in levels) + ")"
-    unknown = [f'{c}=""' for c, _ in levels] + [f"{weight}=0"]
+def _group_terms(cells: GroupCells) -> _GroupTerms:
+    # SUMPRODUCT counts text ("" undetermined, "-" not applicable) as 0.
+    levels, weights = cells.levels, cells.weights
+    weight = f"SUMPRODUCT(ISNUMBER({levels})*{weights})"
+    points = f"SUMPRODUCT({levels},{weights})"
+    unknown = [f'SUMPRODUCT(--({levels}=""))>0', f"{weight}=0"]
     return _GroupTerms(unknown, points, weight)
 
 
 def score_formulas(
     rubric: Rubric,
-    team_levels: Sequence[tuple[str, Fraction]],
-    individual_levels: Sequence[tuple[str, Fraction]],
+    team: GroupCells,
+    individual: GroupCells,
     competency_cell: str,
     total_cell: str,
     probation: bool,
@@ -287,7 +344,7 @@ def score_formulas(
     sc = rubric.scoring
     decimals = sc.decimals
     top = _const(sc.max_level)
-    groups = {"team": _group_terms(team_levels), "individual": _group_terms(individual_levels)}
+    groups = {"team": _group_terms(team), "individual": _group_terms(individual)}
 
     def guarded(unknown: list[str], value: str) -> str:
         return f'=IF(OR({",".join(unknown)}),"",ROUND({value},{decimals}))'
@@ -295,7 +352,8 @@ def score_formulas(
     out: dict[str, str] = {}
     for name, terms in groups.items():
         out[f"{name}_score"] = guarded(terms.unknown, f"{terms.points}*100/({terms.weight}*{top})")
-    # achievement = Σ_g share_g × P_g ÷ (W_g × top) = (Σ_g share_g × P_g × Π_{h≠g} W_h) ÷ (Π W × top)
+    # achievement = Σ_g share_g × P_g ÷ (W_g × top)
+    #             = (Σ_g share_g × P_g × Π_{h≠g} W_h) ÷ (Π W × top)
     names = list(groups)
     numerator_parts = []
     for name in names:
@@ -331,9 +389,11 @@ class _Placed:
     def a1(self) -> str:
         return str(xl_rowcol_to_cell(self.row, self.col))
 
-    def ref(self) -> str:
-        """Absolute reference from another sheet."""
-        return f"{quote_sheetname(self.sheet)}!{xl_rowcol_to_cell(self.row, self.col, True, True)}"
+
+def _range(sheet: str, first_row: int, last_row: int, col: int) -> str:
+    start = xl_rowcol_to_cell(first_row, col, True, True)
+    end = xl_rowcol_to_cell(last_row, col, True, True)
+    return f"{quote_sheetname(sheet)}!{start}:{end}"
 
 
 def _check(code: int | None, what: str) -> None:
@@ -355,7 +415,7 @@ def _generator() -> str:
 
 
 def _footer_text(text: str) -> str:
-    return text.replace("&", "&&")[:60]
+    return text[:40].replace("&", "&&")
 
 
 class _Writer:
@@ -379,9 +439,18 @@ class _Writer:
         self.office = thai.DISTRICT_OFFICE.format(name=district.name)
         self.placed: dict[str, _Placed] = {}
         self.wb = xlsxwriter.Workbook(
-            str(path), {"strings_to_formulas": False, "strings_to_urls": False}
+            str(path),
+            {
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "in_memory": True,
+                "default_format_properties": {"font_name": FONT, "font_size": BODY_SIZE},
+                "default_column_width": DEFAULT_COLUMN_PX,
+                "default_row_height": round(BODY_SIZE * LINE_EM * 96 / 72),
+            },
         )
         self._formats: dict[tuple[tuple[str, Any], ...], Format] = {}
+        self._roles: dict[tuple[str, tuple[tuple[str, Any], ...]], Format] = {}
         created = generated_at.astimezone(dt.UTC).replace(tzinfo=None)
         self.wb.set_properties(
             {
@@ -409,15 +478,22 @@ class _Writer:
 
     def cell_fmt(self, role: str, **props: Any) -> Format:
         """Table cell formats by role: text, number, input, reference, preview, unused, key."""
+        key = (role, tuple(sorted(props.items())))
+        found = self._roles.get(key)
+        if found is None:
+            found = self._roles[key] = self._role_format(role, props)
+        return found
+
+    def _role_format(self, role: str, props: Mapping[str, Any]) -> Format:
         base: dict[str, Any] = {"border": 1, "border_color": "#A6A6A6"}
         if role == "text":
             base.update(text_wrap=True)
         elif role == "number":
             base.update(align="center")
         elif role == "input":
-            base.update(align="center", locked=False, bg_color=COLOURS["input"])
+            base.update(align="center", locked=False, bg_color=COLOURS["input"], text_wrap=True)
         elif role == "reference":
-            base.update(align="center", bg_color=COLOURS["reference"], num_format="#,##0.##")
+            base.update(align="center", bg_color=COLOURS["reference"], num_format="#,##0")
         elif role == "preview":
             base.update(align="center", bg_color=COLOURS["preview"], bold=True)
         elif role == "unused":
@@ -455,6 +531,17 @@ class _Writer:
     def protect(self, ws: Worksheet) -> None:
         ws.protect("", dict(PROTECTION))
 
+    def footer(self, ws: Worksheet) -> None:
+        left = _footer_text(
+            thai.FOOTER_DISTRICT.format(name=self.district.name, code=self.district.code)
+        )
+        right = _footer_text(thai.ROUND_LABEL.format(round=self.round))
+        font = f'&"{FONT},Regular"&11'
+        footer = f"&L{font}{left}&C{font}{thai.PAGE_FOOTER}&R{font}{right}"
+        if len(footer) > 255:  # pragma: no cover - _footer_text keeps it short
+            raise ValueError("page footer too long")
+        ws.set_footer(footer)
+
     def print_setup(self, ws: Worksheet, landscape: bool, last_row: int, last_col: int) -> None:
         ws.set_paper(9)
         if landscape:
@@ -463,25 +550,19 @@ class _Writer:
             ws.set_portrait()
         ws.set_margins(**MARGINS)
         _check(ws.print_area(0, 1, last_row, last_col), "the print area")
-        left = _footer_text(f"{self.office} ({self.district.code})")
-        right = _footer_text(thai.ROUND_LABEL.format(round=self.round))
-        font = f'&"{FONT},Regular"&12'
-        footer = f"&L{font}{left}&C{font}{thai.PAGE_FOOTER}&R{font}{right}"
-        if len(footer) > 255:  # pragma: no cover - _footer_text keeps it short
-            raise ValueError("page footer too long")
-        ws.set_footer(footer)
+        self.footer(ws)
 
-    def print_scale(self, widths: Sequence[float], landscape: bool) -> int:
+    @staticmethod
+    def print_scale(widths: Sequence[float], landscape: bool) -> int:
         """Percent scale that fits the printed columns on one page width.
 
         Used where officers are separated by page breaks: Excel ignores manual page breaks when
         "fit to pages" is on, so that sheet gets a fixed scale instead.
         """
-        pixels = sum(int(w * 7 + 0.5) + 5 for w in widths)
+        points = sum(column_px(w) for w in widths) * 0.75
         page = A4_POINTS[1] if landscape else A4_POINTS[0]
         usable = page - 72 * (MARGINS["left"] + MARGINS["right"])
-        scale = int(100 * 0.95 * usable / (pixels * 0.75))
-        return max(10, min(100, scale))
+        return max(10, min(100, int(100 * 0.97 * usable / points)))
 
     # sheets -------------------------------------------------------------------------------
     def write(self) -> None:
@@ -493,157 +574,160 @@ class _Writer:
         self.wb.worksheets()[0].activate()
         self.wb.close()
 
-    def instructions(self) -> None:
+    def instruction_lines(self) -> list[tuple[str, str, str | None]]:
+        """(text, style, colour swatch) lines of the instructions sheet, all from the rubric."""
         r, sc, t = self.rubric, self.rubric.scoring, thai.INSTRUCTIONS
-        ws = self.wb.add_worksheet(layout.SHEET_INSTRUCTIONS)
-        ws.set_column(0, 0, 5)
-        ws.set_column(1, 1, 92, self.fmt(text_wrap=True))
-        title = self.fmt(bold=True, font_size=TITLE_SIZE, text_wrap=True)
-        heading = self.fmt(bold=True, text_wrap=True)
-        body = self.fmt(text_wrap=True)
-        rows: list[tuple[str, Format, str | None]] = []
+        rows: list[tuple[str, str, str | None]] = []
 
-        def line(text: str, f: Format = body, swatch: str | None = None) -> None:
-            rows.append((text, f, swatch))
+        def line(text: str, style: str = "body", swatch: str | None = None) -> None:
+            rows.append((text, style, swatch))
 
-        line(r.title, title)
+        line(r.title, "title")
         if r.organisation:
-            line(r.organisation, heading)
-        line(thai.ROUND_LABEL.format(round=self.round), title)
-        line(
-            t["period"].format(
-                start=thai.date_long(r.period.start), end=thai.date_long(r.period.end)
-            )
-        )
+            line(r.organisation, "heading")
+        line(thai.ROUND_LABEL.format(round=self.round), "title")
+        start, end = thai.date_long(r.period.start), thai.date_long(r.period.end)
+        line(t["period"].format(start=start, end=end))
         line(t["unit"].format(office=self.office, code=self.district.code, people=len(self.people)))
         if r.deadlines:
             line("")
-            line(t["deadlines"], heading)
+            line(t["deadlines"], "heading")
             for d in r.deadlines:
                 line(t["deadline"].format(title=d.title, date=thai.date_long(d.date)))
         line("")
-        line(t["how_to_fill"], heading)
-        n_individual = len(r.groups.individual.kpis)
+        line(t["how_to_fill"], "heading")
         line(t["fill_team"].format(sheet=layout.SHEET_TEAM))
+        n_individual = thai.thai_digits(len(r.groups.individual.kpis))
         line(t["fill_individual"].format(sheet=layout.SHEET_INDIVIDUAL, kpis=n_individual))
         line(t["fill_summary"].format(sheet=layout.SHEET_SUMMARY))
         line(t["blank"])
         line(t["dont"])
         line("")
-        line(t["colours"], heading)
+        line(t["colours"], "heading")
         for role, meaning in thai.COLOUR_MEANINGS.items():
-            line(meaning, body, role)
+            line(meaning, "body", role)
         line("")
-        line(t["fields"], heading)
-        used = list(
-            dict.fromkeys(
-                layout.sheet_fields(r, layout.TEAM) + layout.sheet_fields(r, "individual")
-            )
+        line(t["fields"], "heading")
+        used = dict.fromkeys(
+            layout.sheet_fields(r, layout.TEAM) + layout.sheet_fields(r, "individual")
         )
-        lo, hi = sc.competency_range
+        lo, hi = (format_number(v) for v in sc.competency_range)
         for field in [*used, layout.COMPETENCY]:
-            help_text = thai.FIELD_HELP[field].format(lo=format_number(lo), hi=format_number(hi))
+            help_text = thai.FIELD_HELP[field].format(lo=lo, hi=hi)
             line(f"{thai.FIELD_HEADERS[field]}: {help_text}")
         line("")
-        line(t["how_scored"], heading)
+        line(t["how_scored"], "heading")
         line(t["level"].format(criteria=thai.FIELD_HEADERS["criteria"]))
         for _, group in r.group_items():
             line(t["group"].format(group=group.title, max_level=sc.max_level))
         if any(k.allow_na for k in r.kpis.values()):
             line(t["na"].format(na=thai.NOT_APPLICABLE))
-        titles = {"team": thai.FIELD_HEADERS["team_score"]}
-        titles["individual"] = thai.FIELD_HEADERS["individual_score"]
-        line(
-            t["achievement"].format(
-                parts=" + ".join(
-                    t["share"].format(name=titles[g], share=format_number(s))
-                    for g, s in sc.group_shares.items()
-                )
-            )
-        )
-        component_titles = {
+        names = {
+            "team": thai.FIELD_HEADERS["team_score"],
+            "individual": thai.FIELD_HEADERS["individual_score"],
             "achievement": thai.FIELD_HEADERS["achievement"],
             "competency": thai.FIELD_HEADERS["competency"].split(" (")[0],
         }
 
-        def components(parts: Mapping[str, Fraction]) -> str:
+        def shares(parts: Mapping[Any, Fraction]) -> str:
             return " + ".join(
-                t["share"].format(name=component_titles[k], share=format_number(v))
-                for k, v in parts.items()
+                t["share"].format(name=names[k], share=format_number(v)) for k, v in parts.items()
             )
 
-        line(t["total"].format(parts=components(sc.components)))
-        if any(p.probation for p in self.people) or sc.probation_components != sc.components:
-            line(t["probation"].format(parts=components(sc.probation_components)))
+        line(t["achievement"].format(parts=shares(sc.group_shares)))
+        line(t["total"].format(parts=shares(sc.components)))
+        if sc.probation_components != sc.components:
+            line(t["probation"].format(parts=shares(sc.probation_components)))
         line(t["rounding"].format(decimals=sc.decimals))
-        line(t["bands"], heading)
+        line(t["preview"])
+        line("")
+        line(t["bands"], "heading")
         bands = sc.bands
         for i, band in enumerate(bands):
+            name, low = band.name, format_number(band.min)
             if i == 0:
-                text = t["band_top"].format(name=band.name, min=format_number(band.min))
+                text = t["band_top"].format(name=name, min=low)
             elif i == len(bands) - 1 and band.min == 0:
-                text = t["band_bottom"].format(name=band.name, below=format_number(bands[i - 1].min))
+                text = t["band_bottom"].format(name=name, below=format_number(bands[i - 1].min))
             else:
-                text = t["band"].format(
-                    name=band.name, min=format_number(band.min), below=format_number(bands[i - 1].min)
-                )
+                text = t["band"].format(name=name, min=low, below=format_number(bands[i - 1].min))
             line(f"• {text}")
-        line(t["preview"])
         if r.contact:
             line("")
-            line(t["contact"].format(contact=r.contact), heading)
+            line(t["contact"].format(contact=r.contact), "heading")
         line("")
-        line(
-            t["generated"].format(
-                when=thai.datetime_short(self.generated_at), office=self.office
-            ),
-            self.fmt(text_wrap=True, font_color="#595959"),
-        )
-        for i, (text, f, swatch) in enumerate(rows):
+        when = thai.datetime_short(self.generated_at)
+        line(t["generated"].format(when=when, office=self.office), "note")
+        return rows
+
+    def instructions(self) -> None:
+        ws = self.wb.add_worksheet(layout.SHEET_INSTRUCTIONS)
+        text_width = 62.0
+        ws.set_column(0, 0, 3.5)
+        ws.set_column(1, 1, text_width)
+        styles = {
+            "title": (self.fmt(bold=True, font_size=TITLE_SIZE, text_wrap=True), TITLE_SIZE, True),
+            "heading": (self.fmt(bold=True, text_wrap=True), BODY_SIZE, True),
+            "body": (self.fmt(text_wrap=True), BODY_SIZE, False),
+            "note": (self.fmt(text_wrap=True, font_color="#595959"), BODY_SIZE, False),
+        }
+        for i, (text, style, swatch) in enumerate(self.instruction_lines()):
+            f, size, bold = styles[style]
             if swatch is not None:
-                ws.write_blank(i, 0, None, self.cell_fmt(swatch))
+                ws.write_blank(i, 0, None, self.cell_fmt(swatch, locked=True))
             if text:
                 _check(ws.write_string(i, 1, text, f), "instruction text")
+                ws.set_row(i, row_points([(text, text_width, size, bold)]))
             else:
-                ws.write_blank(i, 1, None, f)
+                ws.set_row(i, BODY_SIZE * 0.8)
         ws.set_paper(9)
         ws.set_portrait()
         ws.set_margins(**MARGINS)
         ws.fit_to_pages(1, 0)
-        ws.set_footer(f'&C&"{FONT},Regular"&12{thai.PAGE_FOOTER}')
+        ws.hide_gridlines(2)
+        self.footer(ws)
         self.protect(ws)
 
-    def _header(self, ws: Worksheet, fields: Sequence[str], title: str) -> None:
+    def _header(
+        self, ws: Worksheet, fields: Sequence[str], widths: Mapping[str, float], title: str
+    ) -> None:
         last = len(fields) - 1
-        ws.set_row(TITLE_ROW, 27)
-        ws.set_row(HINT_ROW, 22)
+        ws.set_row(TITLE_ROW, round(TITLE_SIZE * LINE_EM + 4))
         title_fmt = self.fmt(bold=True, font_size=TITLE_SIZE, valign="vcenter")
-        hint_fmt = self.fmt(font_color="#595959", valign="vcenter")
         _check(ws.merge_range(TITLE_ROW, 1, TITLE_ROW, last, title, title_fmt), "the title")
         hint = thai.SHEET_HINT.format(instructions=layout.SHEET_INSTRUCTIONS)
+        hint_width = sum(widths[f] for f in fields[1:])
+        ws.set_row(HINT_ROW, row_points([(hint, hint_width, BODY_SIZE, False)]))
+        hint_fmt = self.fmt(font_color="#595959", text_wrap=True)
         _check(ws.merge_range(HINT_ROW, 1, HINT_ROW, last, hint, hint_fmt), "the hint")
         machine = self.fmt(font_size=8, font_color=KEY_FONT_COLOUR)
+        header_cells = []
         for col, field in enumerate(fields):
             _check(ws.write_string(MACHINE_ROW, col, field, machine), "the machine header")
             header = thai.FIELD_HEADERS[field]
             _check(ws.write_string(HEADER_ROW, col, header, self.cell_fmt("header")), "a header")
-            width = WIDTHS[field]
             col_fmt = self.cell_fmt("key") if field == layout.KEY_MARKER else None
-            ws.set_column(col, col, width, col_fmt)
+            ws.set_column(col, col, widths[field], col_fmt)
+            if field != layout.KEY_MARKER:
+                header_cells.append((header, widths[field], BODY_SIZE, True))
         ws.set_row(MACHINE_ROW, None, None, {"hidden": True})
+        ws.set_row(HEADER_ROW, row_points(header_cells))
         ws.repeat_rows(MACHINE_ROW, HEADER_ROW)
         ws.freeze_panes(FIRST_DATA_ROW, 0)
+        ws.hide_gridlines(2)
 
-    def kpi_sheet(self, group: str) -> list[list[tuple[str, Fraction]]]:
-        """Write the team or individual KPI sheet; return each owner's (level cell, weight)."""
+    def kpi_sheet(self, group: str) -> list[GroupCells]:
+        """Write the team or individual KPI sheet; return where each owner's levels are."""
         r = self.rubric
         team = group == layout.TEAM
         sheet = layout.SHEET_TEAM if team else layout.SHEET_INDIVIDUAL
         kpis = r.groups.team.kpis if team else r.groups.individual.kpis
         inputs = layout.sheet_fields(r, group)
-        fields = [layout.KEY_MARKER, "no", "name"]
-        fields += [] if team else ["position"]
-        fields += ["kpi", "weight", "criteria", *inputs, layout.LEVEL]
+        fields = [layout.KEY_MARKER, "no", "name", "kpi", "weight", "criteria", *inputs]
+        fields.append(layout.LEVEL)
+        widths = dict(WIDTHS)
+        if team:  # fewer input columns: give the texts more room
+            widths.update(name=16, kpi=24, criteria=42)
         col = {f: i for i, f in enumerate(fields)}
         ws = self.wb.add_worksheet(sheet)
         title = thai.TEMPLATE_TITLE.format(
@@ -651,37 +735,50 @@ class _Writer:
             office=self.office,
             round=thai.ROUND_LABEL.format(round=self.round),
         )
-        self._header(ws, fields, title)
-        owners: list[tuple[str, int, str, str]] = (
-            [(layout.TEAM, 1, self.office, "")]
+        self._header(ws, fields, widths, title)
+        owners: list[tuple[str, int, str]] = (
+            [(layout.TEAM, 1, self.office)]
             if team
-            else [(p.person_id, i, p.name, p.position) for i, p in enumerate(self.people, 1)]
+            else [
+                (p.person_id, i, f"{p.name}\n{p.position}" if p.position else p.name)
+                for i, p in enumerate(self.people, 1)
+            ]
         )
         row = FIRST_DATA_ROW
         breaks: list[int] = []
-        levels: list[list[tuple[str, Fraction]]] = []
-        for owner, number, name, position in owners:
+        levels: list[GroupCells] = []
+        text_fmt, number_fmt = self.cell_fmt("text"), self.cell_fmt("number")
+        level_col, weight_col = col[layout.LEVEL], col["weight"]
+        # One formula per KPI with the row number left open (NUL), the same for every owner.
+        formulas = {}
+        for kpi in kpis:
+            refs = {f: f"{xl_col_to_name(col[f])}\x00" for f in inputs}
+            na_cell = refs.get(layout.NA_FIELD) if kpi.allow_na else None
+            formulas[kpi.id] = level_formula(kpi, refs, na_cell)
+        for owner, number, name in owners:
             if row > FIRST_DATA_ROW:
                 breaks.append(row)
-            owner_levels: list[tuple[str, Fraction]] = []
+            first_row = row
             for k_index, kpi in enumerate(kpis, 1):
                 locked = kpi.references if (owner, kpi.id) in self.targets else ()
                 specs = layout.kpi_cells(owner, kpi, locked)
                 row_key = specs[0].row_key
-                ws.write_string(row, col[layout.KEY_MARKER], row_key, self.cell_fmt("key"))
-                ws.write_number(row, col["no"], k_index if team else number, self.cell_fmt("number"))
-                ws.write_string(row, col["name"], name, self.cell_fmt("text"))
-                if not team:
-                    ws.write_string(row, col["position"], position, self.cell_fmt("text"))
                 kpi_text = f"{thai.thai_digits(k_index)}. {kpi.title}"
-                ws.write_string(row, col["kpi"], kpi_text, self.cell_fmt("text"))
-                ws.write_number(row, col["weight"], float(kpi.weight), self.cell_fmt("number"))
                 criteria = "\n".join(
                     f"ระดับ {thai.thai_digits(i)} {lvl.text}" for i, lvl in enumerate(kpi.levels, 1)
                 )
-                ws.write_string(row, col["criteria"], criteria, self.cell_fmt("text"))
+                ws.write_string(row, col[layout.KEY_MARKER], row_key, self.cell_fmt("key"))
+                ws.write_number(row, col["no"], k_index if team else number, number_fmt)
+                ws.write_string(row, col["name"], name, text_fmt)
+                ws.write_string(row, col["kpi"], kpi_text, text_fmt)
+                ws.write_number(row, col["weight"], float(kpi.weight), number_fmt)
+                ws.write_string(row, col["criteria"], criteria, text_fmt)
+                tall = [
+                    (name, widths["name"], BODY_SIZE, False),
+                    (kpi_text, widths["kpi"], BODY_SIZE, False),
+                    (criteria, widths["criteria"], BODY_SIZE, False),
+                ]
                 by_field = {s.field: s for s in specs}
-                refs = {f: str(xl_rowcol_to_cell(row, col[f])) for f in inputs}
                 for field in inputs:
                     spec = by_field.get(field)
                     c = col[field]
@@ -691,35 +788,42 @@ class _Writer:
                         value = self.targets[(owner, kpi.id)].get(field)
                         if value is None:
                             raise ValueError(f"no {field} target for {owner} {kpi.id}")
-                        ws.write_number(row, c, float(value), self.cell_fmt("reference"))
+                        shown = "#,##0" if Fraction(value).denominator == 1 else "#,##0.00"
+                        ws.write_number(
+                            row, c, float(value), self.cell_fmt("reference", num_format=shown)
+                        )
                         self.place(spec, sheet, row, c)
                     else:
                         ws.write_blank(row, c, None, self.cell_fmt("input"))
-                        self.validate(ws, row, c, self._validation(kpi, field))
+                        self.validate(ws, row, c, dict(self._validation(kpi, field)))
                         self.place(spec, sheet, row, c)
-                na_cell = refs.get(layout.NA_FIELD) if kpi.allow_na else None
-                formula = level_formula(kpi, refs, na_cell)
-                level_col = col[layout.LEVEL]
+                        if field == layout.NA_FIELD:
+                            tall.append((thai.NOT_APPLICABLE, widths[field], BODY_SIZE, False))
+                formula = formulas[kpi.id].replace("\x00", str(row + 1))
                 _check(
                     ws.write_formula(row, level_col, formula, self.cell_fmt("preview"), ""),
                     f"the level formula of {row_key}",
                 )
                 self.place(by_field[layout.LEVEL], sheet, row, level_col)
-                owner_levels.append(
-                    (_Placed(sheet, row, level_col, "preview").ref(), Fraction(kpi.weight))
-                )
+                ws.set_row(row, row_points(tall))
                 row += 1
-            levels.append(owner_levels)
+            levels.append(
+                GroupCells(
+                    _range(sheet, first_row, row - 1, level_col),
+                    _range(sheet, first_row, row - 1, weight_col),
+                )
+            )
         last_row, last_col = row - 1, len(fields) - 1
         self.print_setup(ws, True, last_row, last_col)
         if team:
             ws.fit_to_pages(1, 0)
         else:
-            ws.set_print_scale(self.print_scale([WIDTHS[f] for f in fields[1:]], True))
+            ws.set_print_scale(self.print_scale([widths[f] for f in fields[1:]], True))
             ws.set_h_pagebreaks(breaks)
         self.protect(ws)
         return levels
 
+    @functools.cache  # noqa: B019 - one writer per workbook; few (KPI, field) pairs
     def _validation(self, kpi: Kpi, field: str) -> dict[str, Any]:
         v = thai.VALIDATION
         title = thai.FIELD_HEADERS[field]
@@ -781,43 +885,43 @@ class _Writer:
 
     def summary(
         self,
-        team_levels: list[list[tuple[str, Fraction]]],
-        individual_levels: list[list[tuple[str, Fraction]]],
+        team_levels: list[GroupCells],
+        individual_levels: list[GroupCells],
     ) -> None:
         sheet = layout.SHEET_SUMMARY
         ws = self.wb.add_worksheet(sheet)
         fields = list(SUMMARY_FIELDS)
+        widths = dict(WIDTHS, name=18, position=16)
         col = {f: i for i, f in enumerate(fields)}
         title = thai.SUMMARY_TITLE.format(
             office=self.office, round=thai.ROUND_LABEL.format(round=self.round)
         )
-        self._header(ws, fields, title)
+        self._header(ws, fields, widths, title)
         sc = self.rubric.scoring
         lo, hi = sc.competency_range
         v = thai.VALIDATION
+        low, high = format_number(lo), format_number(hi)
         competency_dv = {
             "validate": "decimal",
             "criteria": "between",
             "minimum": float(lo),
             "maximum": float(hi),
             "input_title": thai.FIELD_HEADERS[layout.COMPETENCY],
-            "input_message": v["competency"].format(lo=format_number(lo), hi=format_number(hi)),
+            "input_message": v["competency"].format(lo=low, hi=high),
             "error_title": v["error_title"],
-            "error_message": v["competency_error"].format(
-                lo=format_number(lo), hi=format_number(hi)
-            ),
+            "error_message": v["competency_error"].format(lo=low, hi=high),
         }
         score_fmt = self.cell_fmt("preview", num_format="0." + "0" * sc.decimals)
+        text_fmt, number_fmt = self.cell_fmt("text"), self.cell_fmt("number")
         row = FIRST_DATA_ROW
         for index, person in enumerate(self.people):
             specs = {s.field: s for s in layout.person_cells(person.person_id)}
             ws.write_string(row, col[layout.KEY_MARKER], person.person_id, self.cell_fmt("key"))
-            ws.write_number(row, col["no"], index + 1, self.cell_fmt("number"))
-            ws.write_string(row, col["name"], person.name, self.cell_fmt("text"))
-            ws.write_string(row, col["position"], person.position, self.cell_fmt("text"))
-            ws.write_string(
-                row, col["probation"], thai.YES if person.probation else "-", self.cell_fmt("number")
-            )
+            ws.write_number(row, col["no"], index + 1, number_fmt)
+            ws.write_string(row, col["name"], person.name, text_fmt)
+            ws.write_string(row, col["position"], person.position, text_fmt)
+            probation = thai.YES if person.probation else "-"
+            ws.write_string(row, col["probation"], probation, number_fmt)
             comp_col = col[layout.COMPETENCY]
             ws.write_blank(row, comp_col, None, self.cell_fmt("input"))
             self.validate(ws, row, comp_col, dict(competency_dv))
@@ -837,17 +941,22 @@ class _Writer:
                     f"the {field} formula of {person.person_id}",
                 )
                 self.place(specs[field], sheet, row, col[field])
-            ws.write_blank(row, col["signature"], None, self.cell_fmt("text"))
-            ws.set_row(row, 36)
+            ws.write_blank(row, col["signature"], None, text_fmt)
+            tall = [
+                (person.name, widths["name"], BODY_SIZE, False),
+                (person.position, widths["position"], BODY_SIZE, False),
+            ]
+            ws.set_row(row, max(row_points(tall), 2 * BODY_SIZE * LINE_EM))
             row += 1
         last_row = self.signature_block(ws, row + 1, col)
-        self.print_setup(ws, False, last_row, len(fields) - 1)
+        self.print_setup(ws, True, last_row, len(fields) - 1)
         ws.fit_to_pages(1, 0)
         self.protect(ws)
 
     def signature_block(self, ws: Worksheet, row: int, col: Mapping[str, int]) -> int:
+        """Signature lines for the evaluator (left) and the evaluatee (right); last row used."""
         s = thai.SIGNATURE_BLOCK
-        f = self.fmt(align="center")
+        f = self.fmt(align="center", valign="bottom")
         left = (col["no"], col["probation"])
         right = (col["achievement"], col["signature"])
         blocks = (
@@ -859,8 +968,9 @@ class _Writer:
             texts = (s["sign"].format(role=role), s["name"], position, s["date"])
             for i, text in enumerate(texts):
                 _check(ws.merge_range(row + i, first, row + i, last, text, f), "a signature line")
-        for i in range(lines):
-            ws.set_row(row + i, 27)
+        ws.set_row(row, round(BODY_SIZE * LINE_EM * 1.8))
+        for i in range(1, lines):
+            ws.set_row(row + i, round(BODY_SIZE * LINE_EM + 4))
         return row + lines - 1
 
     def meta(self) -> None:
@@ -870,7 +980,9 @@ class _Writer:
         if placed != kinds:  # pragma: no cover - the writer and the contract disagree
             missing = sorted(set(kinds) - set(placed))
             extra = sorted(set(placed) - set(kinds))
-            raise RuntimeError(f"template cells differ from layout: missing {missing}, extra {extra}")
+            raise RuntimeError(
+                f"template cells differ from layout: missing {missing}, extra {extra}"
+            )
         ws = self.wb.add_worksheet(layout.META_SHEET)
         text = self.fmt()
         pairs: list[tuple[str, object]] = [
@@ -897,9 +1009,9 @@ class _Writer:
             p = self.placed[spec.key]
             for c, value in enumerate((spec.key, p.sheet, p.a1, p.kind)):
                 ws.write_string(row, c, value, text)
-        ws.set_column(0, 0, 30)
-        ws.set_column(1, 1, 70)
-        ws.set_column(2, 3, 12)
+        ws.set_column(0, 0, 24)
+        ws.set_column(1, 1, 40)
+        ws.set_column(2, 3, 10)
         ws.hide()
         self.protect(ws)
 
@@ -922,20 +1034,6 @@ def write_district_template(
 
 
 # -- a whole roster -----------------------------------------------------------------------------
-
-
-@contextmanager
-def _atomic(path: Path) -> Iterator[Path]:
-    """A temporary path in the same directory, moved over `path` only on success."""
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        os.replace(tmp_path, path)
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
 
 
 def _sha256(path: Path) -> str:
@@ -975,7 +1073,7 @@ def write_templates(
         path = out_dir / name
         if path.resolve().parent != root:  # pragma: no cover - safe_filename prevents it
             raise ValueError(f"{name} would leave {out_dir}")
-        with _atomic(path) as tmp:
+        with atomic_path(path) as tmp:
             write_district_template(rubric, district, roster.targets_for(code), tmp, generated_at)
             digest = _sha256(tmp)
         rows.append(
@@ -988,6 +1086,6 @@ def write_templates(
     writer.writerow(MANIFEST_COLUMNS)
     for m in rows:
         writer.writerow([m.district_code, m.district_name, m.email, m.file, m.sha256, m.people])
-    with _atomic(out_dir / MANIFEST_NAME) as tmp:
+    with atomic_path(out_dir / MANIFEST_NAME) as tmp:
         tmp.write_text(buffer.getvalue(), encoding="utf-8")
     return rows

@@ -886,6 +886,20 @@ def test_encrypted_ooxml_container(tmp_path: Path) -> None:
     assert "EncryptedPackage" in problem.detail
 
 
+def test_password_protected_xlsx(tmp_path: Path) -> None:
+    """A real "password to open" xlsx, encrypted by msoffcrypto-tool (a test dependency)."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    plain = write_percent_xlsxwriter(tmp_path / "plain.xlsx")
+    path = tmp_path / "locked.xlsx"
+    with plain.open("rb") as src, path.open("wb") as dst:
+        OOXMLFile(src).encrypt("รหัสผ่าน", dst)
+    assert path.read_bytes()[:8] == bytes.fromhex("d0cf11e0a1b11ae1")
+    result = inspect(path)
+    assert_error(result, "encrypted")
+    assert result.format == "unknown"
+
+
 def test_ole2_without_workbook(tmp_path: Path) -> None:
     path = tmp_path / "doc.xls"
     path.write_bytes(cfb({"WordDocument": b"\xec\xa5" + b"\0" * 5000}))

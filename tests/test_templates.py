@@ -127,7 +127,7 @@ def meta_pairs(path: Path) -> dict[str, Any]:
     for row in rows:
         if not row or row[0] == "":
             break
-        pairs[row[0]] = row[1]
+        pairs[str(row[0])] = row[1]
     return pairs
 
 
@@ -270,7 +270,7 @@ def test_rows_carry_names_kpis_weights_and_level_texts(gen: Generated) -> None:
     assert row[2] == "นางสาวศิริพร แก้วมณี\nนักวิชาการพัฒนาชุมชนชำนาญการ"
     i5 = gen.rubric.kpis["I5"]
     assert row[3] == f"๕. {i5.title}" and row[4] == float(i5.weight)
-    assert row[5].split("\n") == [
+    assert str(row[5]).split("\n") == [
         f"ระดับ {thai.thai_digits(n)} {level.text}" for n, level in enumerate(i5.levels, 1)
     ]
     team = wb.get_sheet_by_name(layout.SHEET_TEAM).to_python(skip_empty_area=False)
@@ -371,10 +371,10 @@ def test_every_input_has_a_thai_validation(gen: Generated, book: openpyxl.Workbo
         assert dv.error and len(dv.error) <= 255 and re.search("[ก-๙]", dv.error)
         row_key, field = layout.split_key(key, rubric.kpis)
         if row_key.count("/") == 0 and field == layout.COMPETENCY:
-            lo, hi = rubric.scoring.competency_range
+            least, most = rubric.scoring.competency_range
             assert dv.operator in (None, "between")  # Excel leaves the default out
             assert dv.type == "decimal"
-            assert (float(dv.formula1), float(dv.formula2)) == (float(lo), float(hi))
+            assert (float(dv.formula1), float(dv.formula2)) == (float(least), float(most))
             continue
         kpi = rubric.kpis[row_key.split("/")[1]]
         field = field or kpi.kind.primary
@@ -386,8 +386,8 @@ def test_every_input_has_a_thai_validation(gen: Generated, book: openpyxl.Workbo
             assert (float(dv.formula1), float(dv.formula2)) == (float(lo), float(hi))
             assert f"{lo}–{hi}" in dv.prompt
         elif field in ("numerator", "denominator"):
-            least = "0" if field == "numerator" else "1"
-            assert (dv.type, dv.operator, dv.formula1) == ("whole", "greaterThanOrEqual", least)
+            smallest = "0" if field == "numerator" else "1"
+            assert (dv.type, dv.operator, dv.formula1) == ("whole", "greaterThanOrEqual", smallest)
         elif field in ("amount", "min", "standard", "high"):
             assert (dv.type, dv.operator, dv.formula1) == ("decimal", "greaterThanOrEqual", "0")
         elif field == "steps":
@@ -401,6 +401,17 @@ def test_every_input_has_a_thai_validation(gen: Generated, book: openpyxl.Workbo
     i6 = next(ref for k, (s, ref, _) in table.items() if k == "2701001/I6")
     assert float(_validation_of(book[layout.SHEET_INDIVIDUAL], i6).formula2) == 200
     assert ("steps_percent", "steps") in seen_types and ("ratio", "denominator") in seen_types
+
+
+def test_a_percent_without_upper_bound_is_validated_from_zero_up(
+    gen: Generated, tmp_path: Path
+) -> None:
+    write_templates(variant_rubric(), gen.roster, tmp_path, now=NOW)
+    path = tmp_path / gen.path("2701").name
+    sheet, ref, _ = meta_table(path)["2701001/I6"]
+    dv = _validation_of(openpyxl.load_workbook(path)[sheet], ref)
+    assert (dv.type, dv.operator, float(dv.formula1)) == ("decimal", "greaterThanOrEqual", 0)
+    assert "ตั้งแต่ 0 ขึ้นไป" in dv.prompt
 
 
 def test_fonts_are_th_sarabun(book: openpyxl.Workbook) -> None:
@@ -481,7 +492,7 @@ def test_two_districts_may_not_share_a_file_name(gen: Generated, tmp_path: Path)
         "27|01": District("27|01", "ซ้ำ", "", officers),
     }
     roster = Roster("r", districts, {})
-    with pytest.raises(ValueError, match="27_01-ซ้ำ.xlsx"):
+    with pytest.raises(ValueError, match=re.escape("27_01-ซ้ำ.xlsx")):
         write_templates(gen.rubric, roster, tmp_path, now=NOW)
     assert not list(tmp_path.glob("*.tmp"))
 
@@ -665,6 +676,7 @@ def variant_rubric() -> Rubric:
     individual[0]["levels"][0]["when"] = ["percent >= 72.5"]
     # A threshold that is no finite decimal: 66.666… %, compared as value × 3 >= 200.
     individual[3]["levels"][0]["when"] = [{"measure": "percent", "op": ">=", "number": "200/3"}]
+    individual[5]["range"] = [0, None]  # I6: no upper bound at all
     sc = data["scoring"]
     sc["group_shares"] = {"team": 40, "individual": 60}
     sc["components"] = {"achievement": 80, "competency": 20}
