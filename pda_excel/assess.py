@@ -136,7 +136,7 @@ class DistrictAssessor:
                 self._finding("percent_ambiguous", raw, key, value=shown)
                 return None
         if parsed.problem:
-            if parsed.problem == "steps_gap":
+            if parsed.problem in ("steps_gap", "steps_duplicate"):
                 shown = ", ".join(str(t) for t in parsed.ticks)
             self._finding(parsed.problem, raw, key, value=shown, valid=valid)
             return None
