@@ -278,9 +278,7 @@ def _targets(
             else:
                 values[ref] = Fraction(parsed.value)
         ordered = [values[r] for r in kpi.references if r in values]
-        if len(ordered) == len(kpi.references) and any(
-            a >= b for a, b in pairwise(ordered)
-        ):
+        if len(ordered) == len(kpi.references) and any(a >= b for a, b in pairwise(ordered)):
             problems.append(f"{where}: targets must rise: {' < '.join(kpi.references)}")
             continue
         if len(values) == len(kpi.references):
