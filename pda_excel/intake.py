@@ -153,7 +153,8 @@ def col_letters(col: int) -> str:
     return letters
 
 
-def _a1(row0: int, col0: int) -> str:
+def a1(row0: int, col0: int) -> str:
+    """0-based (row, column) to an A1 reference."""
     return f"{col_letters(col0 + 1)}{row0 + 1}"
 
 
@@ -880,7 +881,7 @@ def _scan_xlsx_slow(xml: bytes, lim: _Limits, percent_xfs: frozenset[int]) -> _S
         if row > max_rows or col > max_cols:
             cell_end = _element_end(xml, tag, _XL_CELL_END)
             if _XL_CONTENT.search(xml, tag.end(), cell_end):
-                _note_stray(scan, _a1(row - 1, col - 1))
+                _note_stray(scan, a1(row - 1, col - 1))
             cuts.append((tag.start(), cell_end))
             skip_to = cell_end
             continue
@@ -914,7 +915,7 @@ def _far_row(xml: bytes, begin: int, end: int, row: int, scan: _SheetScan) -> No
             continue
         close = _XL_CELL_END.search(xml, tag.end(), end)
         if _XL_CONTENT.search(xml, tag.end(), close.start() if close else end):
-            _note_stray(scan, _a1(row - 1, col - 1))
+            _note_stray(scan, a1(row - 1, col - 1))
 
 
 def _ref_beyond(ref: bytes, lim: _Limits) -> bool:
@@ -1113,7 +1114,7 @@ def _analyse_ods(members: dict[str, bytes], lim: _Limits, intake: Intake) -> dic
             return
         if r.row >= lim.max_rows:
             count = r.repeat * sum(c.repeat for c in content)
-            _note_stray(scan, _a1(r.row, content[0].col), count)
+            _note_stray(scan, a1(r.row, content[0].col), count)
             cuts.append((r.start, end))
             return
         kept_rows = r.repeat
@@ -1123,12 +1124,12 @@ def _analyse_ods(members: dict[str, bytes], lim: _Limits, intake: Intake) -> dic
         for c in content:  # cells first: their refs (this row) come before the clipped rows
             kept_cols = c.repeat
             if c.col >= lim.max_cols:
-                _note_stray(scan, _a1(r.row, c.col), c.repeat * kept_rows)
+                _note_stray(scan, a1(r.row, c.col), c.repeat * kept_rows)
                 cuts.append((c.start, c.end))
                 continue
             if c.col + c.repeat > lim.max_cols and c.repeat_span is not None:
                 kept_cols = lim.max_cols - c.col
-                _note_stray(scan, _a1(r.row, lim.max_cols), (c.repeat - kept_cols) * kept_rows)
+                _note_stray(scan, a1(r.row, lim.max_cols), (c.repeat - kept_cols) * kept_rows)
                 edits.append((*c.repeat_span, str(kept_cols).encode()))
             if c.percent:
                 scan.percent.update(
@@ -1138,7 +1139,7 @@ def _analyse_ods(members: dict[str, bytes], lim: _Limits, intake: Intake) -> dic
                 )
         if kept_rows < r.repeat:
             count = (r.repeat - kept_rows) * sum(c.repeat for c in content)
-            _note_stray(scan, _a1(lim.max_rows, content[0].col), count)
+            _note_stray(scan, a1(lim.max_rows, content[0].col), count)
 
     for m in tag_re.finditer(xml):
         closing = m.group(1) == b"/"
@@ -1491,7 +1492,7 @@ def _scan_biff_sheet(
                 patches.append((pos, _BIFF_NEUTRAL))
                 removed_formula = typ == 0x0006
                 if typ in _BIFF_CONTENT:
-                    _note_stray(scan, _a1(row, col), max(last - col + 1, 1))
+                    _note_stray(scan, a1(row, col), max(last - col + 1, 1))
             else:
                 # a MULRK straddling max_cols stays whole: xls has at most 256 columns anyway
                 if typ in _BIFF_CONTENT:

@@ -15,7 +15,7 @@ from typing import Any
 
 from . import layout
 from .findings import Finding, make
-from .intake import inspect_file
+from .intake import a1, inspect_file
 from .rubric import Rubric
 from .thai import FIELD_HEADERS
 
@@ -57,20 +57,6 @@ class ReturnFile:
     def reason(self) -> str:
         """Why the file was not accepted (first error), or ''."""
         return next((f.message for f in self.findings if f.severity == "error"), "")
-
-
-def col_letter(index: int) -> str:
-    """0-based column index → Excel letters (0 → A, 26 → AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def a1(row: int, col: int) -> str:
-    return f"{col_letter(col)}{row + 1}"
 
 
 def _text(value: object) -> str:
