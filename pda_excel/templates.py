@@ -41,50 +41,61 @@ MANIFEST_COLUMNS = ("district_code", "district_name", "email", "file", "sha256",
 FONT = "TH SarabunPSK"
 BODY_SIZE = 14
 TITLE_SIZE = 16
+HEADER_SIZE = 11  # column headers (bold), each label on at most a few short lines
+HINT_SIZE = 12
+FOOTER_SIZE = 11
+NA_SIZE = 12  # "ไม่มีภารกิจ" typed in a narrow column
+# Long texts of the KPI tables (KPI titles, level criteria). An officer's seven KPIs with
+# five levels each must fit one landscape page: about forty lines of text, so these are smaller
+# than the body text; the team sheet, with three KPIs, may use the body size.
+TABLE_SIZE = 11
 COLOURS = {
     "input": "#FFF2CC",
     "reference": "#DDEBF7",
     "preview": "#E2EFDA",
     "unused": "#D9D9D9",
     "header": "#D9E1F2",
+    "heading": "#EEF3FA",
     "key": "#F2F2F2",
 }
 KEY_FONT_COLOUR = "#808080"
+BORDER_COLOUR = "#A6A6A6"
 
 # Rows of the data sheets (0-based): title, hint, hidden machine header, Thai header, data.
 TITLE_ROW, HINT_ROW, MACHINE_ROW, HEADER_ROW, FIRST_DATA_ROW = 0, 1, 2, 3, 4
 
-# Column widths in characters of the workbook's default font (TH SarabunPSK 14, whose digit is
-# about 11 pixels wide: one character is roughly one Thai letter), by field id.
+# Least column widths, in characters of column width (see column_points), for the values of each
+# field; a column is widened further so that every line of its header fits (thai.COLUMN_HEADERS).
+# The KPI title and criteria columns are sized from the rubric's texts (see plan_kpi_table).
 WIDTHS: dict[str, float] = {
     "key": 4,
-    "no": 4.5,
-    "name": 14,
+    "no": 3,
+    "name": 11,
     "position": 13,
-    "kpi": 20,
-    "weight": 4.5,
-    "criteria": 36,
-    "percent": 5.5,
-    "numerator": 6,
-    "denominator": 6,
-    "amount": 7.5,
-    "min": 7.5,
-    "standard": 7.5,
-    "high": 7.5,
-    "steps": 5,
-    "na": 6,
-    "level": 4.5,
-    "probation": 6,
-    "competency": 7,
-    "team_score": 8,
-    "individual_score": 8,
-    "achievement": 8,
-    "total": 7,
-    "band": 8,
-    "signature": 16,
+    "weight": 3,
+    "percent": 4.5,  # 100.5
+    "numerator": 4.5,
+    "denominator": 4.5,
+    "amount": 7.2,  # 999999 or 999,999; larger amounts shrink to fit (MONEY_FIELDS)
+    "min": 7.2,
+    "standard": 7.2,
+    "high": 7.2,
+    "steps": 2.5,
+    "na": 4,
+    "level": 2.5,
+    "probation": 3,
+    "competency": 4.5,
+    "team_score": 5,  # 100.00
+    "individual_score": 5,
+    "achievement": 5,
+    "total": 5,
+    "band": 7,
+    "signature": 15,
 }
-# Pixel metrics of the default font for column widths (xlsxwriter's table for 96 px columns).
-DIGIT_PX, CELL_PADDING_PX, DEFAULT_COLUMN_PX = 11, 7, 96
+# Amounts of money: a cell shrinks its text rather than show "###" when a number is too long.
+MONEY_FIELDS = frozenset({"amount", "min", "standard", "high"})
+KPI_WIDTHS = range(12, 41)  # widths tried for the KPI title column by plan_kpi_table
+CRITERIA_WIDTHS = range(24, 111)  # and for the criteria column
 SUMMARY_FIELDS = (
     layout.KEY_MARKER,
     "no",
@@ -112,56 +123,158 @@ PROTECTION = {
     "objects": False,
     "scenarios": False,
 }
-# A4 in points, and the margins used (inches).
-A4_POINTS = (595.0, 842.0)
-MARGINS = {"left": 0.3, "right": 0.3, "top": 0.6, "bottom": 0.6}
-# Line spacing of wrapped TH SarabunPSK text (its metric twin Laksaman measures 1.66 em in
-# LibreOffice; Excel's is smaller), with a little room to spare.
-LINE_EM = 1.7
+
+# -- print layout: text metrics, row heights, page fitting ---------------------------------------
+#
+# LibreOffice does not fit row heights when it opens an .xlsx, and Excel keeps the heights it is
+# given, so every row height is computed here from the text it must show. The numbers below were
+# measured in LibreOffice 7.4 with Laksaman, the metric twin of TH SarabunPSK that LibreOffice
+# substitutes (Excel with the real font wraps the same or less, and spaces lines more tightly).
+
+# Advance widths of TH SarabunPSK in thousandths of an em, regular and bold: U+0020–U+007E, then
+# (after "|") U+0E01–U+0E5B. Thai combining marks are 0.
+_ADVANCES = {
+    False: (
+        "324 221 312 606 543 879 636 180 285 285 428 618 243 324 243 406 544 544 544 544 544 544 "
+        "544 544 544 544 243 243 618 618 618 425 806 601 568 610 648 527 527 639 663 221 397 565 "
+        "530 824 663 731 568 732 570 529 570 700 586 884 628 550 637 294 394 294 619 529 306 517 "
+        "603 497 603 562 309 467 586 215 233 475 300 904 586 598 603 603 326 424 357 586 512 762 "
+        "478 506 482 312 230 312 625 | 580 568 574 591 591 613 442 552 567 568 574 780 780 639 639 "
+        "515 693 800 816 588 588 568 646 503 631 643 643 573 573 672 672 639 601 564 484 568 573 "
+        "639 503 591 658 573 642 682 582 559 588 536 0 475 475 0 0 0 0 0 0 0 1040 1040 1040 1040 "
+        "618 305 567 356 364 367 308 600 0 0 0 0 0 0 0 0 676 675 675 675 675 675 675 675 675 675 "
+        "675 785 1048"
+    ),
+    True: (
+        "339 252 437 694 552 1034 731 254 367 367 515 627 258 339 258 415 568 568 568 568 568 568 "
+        "568 568 568 568 258 258 627 627 627 434 860 678 595 649 690 538 538 682 709 245 424 618 "
+        "540 863 709 779 586 779 594 549 633 725 634 920 640 595 678 351 403 351 628 565 315 552 "
+        "654 521 654 588 382 499 636 245 257 511 320 956 636 619 648 648 370 445 388 628 538 722 "
+        "524 543 538 383 266 383 634 | 588 624 648 606 606 681 478 586 609 624 648 849 849 639 639 "
+        "559 740 828 866 609 609 588 658 538 651 669 669 622 622 725 725 639 627 580 494 588 600 "
+        "639 570 606 693 600 658 703 592 579 571 511 0 505 505 0 0 0 0 0 0 0 1049 1049 1049 1049 "
+        "585 312 594 379 404 379 314 657 0 0 0 0 0 0 0 0 676 685 685 685 685 685 685 685 685 685 "
+        "685 789 1048"
+    ),
+}
+_OTHER_ADVANCES = {"–": 541, "—": 1083, "“": 556, "”": 556, "•": 324, "Σ": 1040, "×": 618, "÷": 618}
+DEFAULT_ADVANCE = 620  # any other character (a little wide, to be safe)
+# One character of column width prints 7.6 pt wide in LibreOffice (the digit width of the default
+# font, TH SarabunPSK 14); Excel's is about 7.5 pt. xlsxwriter stores widths for a 96 px default
+# column: 11 px a character plus 7 px padding.
+DIGIT_POINTS = 7.6
+XLSX_DIGIT_PX, XLSX_PADDING_PX, DEFAULT_COLUMN_PX = 11, 7, 96
+# Wrapping, fitted to LibreOffice's own line breaks of this workbook's texts in columns 50–700 pt
+# wide: a line holds 92 % of the column less 4 pt, and Thai breaks between words, so a wrapped
+# paragraph loses about 1.5 em at the end of each line.
+WRAP_SHARE, WRAP_PAD_POINTS, RAGGED_EM = 0.92, 4.0, 1.5
+# Distance between the lines of wrapped TH SarabunPSK text as LibreOffice prints it (1.65–1.66 em
+# at every size), and what a row needs beyond its lines.
+LINE_EM = 1.66
+ROW_PAD_POINTS = 3.0
+ROW_STEP_POINTS = 0.75  # Excel keeps row heights in whole pixels (0.75 pt)
 MAX_ROW_POINTS = 409  # Excel's limit
+# A4 in points; margins (inches). The footer sits in the bottom margin.
+A4_POINTS = (595.3, 841.9)
+MARGINS = {"left": 0.3, "right": 0.3, "top": 0.35, "bottom": 0.55}
+FOOTER_MARGIN = 0.2
+# A sheet printed at a fixed scale stays above this (percent); below it an officer's block would
+# rather run over two pages than become unreadable.
+MIN_PRINT_SCALE = 45
+# Fitting to pages may shrink a sheet by up to this share to save its last, nearly empty page.
+SQUEEZE = 0.2
 
 
 @functools.cache
-def _char_em(ch: str) -> float:
-    """Advance width of a character in TH SarabunPSK, in em (close enough to size rows)."""
-    if unicodedata.category(ch) in ("Mn", "Me", "Cf"):
-        return 0.0
-    if ch in " ":
-        return 0.33
-    if ch in ".,:;'|!":
-        return 0.25
-    if ch in "()[]-/":
-        return 0.35
-    if ch in "เโใไๅ":
-        return 0.34
-    if "\u0e50" <= ch <= "\u0e59":
-        return 0.69
-    if ch.isascii():
-        return 0.57
-    return 0.58
+def _advances(bold: bool) -> dict[str, float]:
+    table: dict[str, float] = {ch: w / 1000 for ch, w in _OTHER_ADVANCES.items()}
+    ascii_part, thai_part = _ADVANCES[bold].split("|")
+    for start, part in ((0x20, ascii_part), (0xE01, thai_part)):
+        for i, value in enumerate(part.split()):
+            table[chr(start + i)] = int(value) / 1000
+    return table
 
 
-def column_px(width: float) -> int:
-    return int(width * DIGIT_PX + 0.5) + CELL_PADDING_PX
+def text_points(text: str, size: float, bold: bool = False) -> float:
+    """Printed width of one line of text in TH SarabunPSK at `size` points."""
+    table = _advances(bold)
+    em = 0.0
+    for ch in text:
+        found = table.get(ch)
+        if found is None:
+            found = (
+                0.0 if unicodedata.category(ch) in ("Mn", "Me", "Cf") else DEFAULT_ADVANCE / 1000
+            )
+        em += found
+    return em * size
 
 
-@functools.lru_cache(maxsize=4096)
-def text_lines(text: str, width: float, size: float = BODY_SIZE, bold: bool = False) -> int:
-    """Estimated lines a wrapped text takes in a column `width` characters wide."""
-    # Thai wraps at word ends: allow about two letters of ragged edge per line.
-    usable = max(column_px(width) - 6 - 2 * DIGIT_PX, DIGIT_PX)
-    em = size * 96 / 72 * (1.06 if bold else 1.0)
+def column_points(width: float) -> float:
+    """Printed width (points) of a column set to `width` characters with xlsxwriter."""
+    px = int(width * XLSX_DIGIT_PX + 0.5) + XLSX_PADDING_PX
+    return (px * 256 // XLSX_DIGIT_PX) / 256 * DIGIT_POINTS
+
+
+def _line_points(width: float) -> float:
+    return WRAP_SHARE * column_points(width) - WRAP_PAD_POINTS
+
+
+@functools.lru_cache(maxsize=16384)
+def wrap_lines(text: str, points: float, size: float = BODY_SIZE, bold: bool = False) -> int:
+    """Lines a wrapped text takes in a cell `points` wide (each "\\n" starts a line)."""
+    usable = WRAP_SHARE * points - WRAP_PAD_POINTS
+    per_line = max(usable - RAGGED_EM * size, size)
     lines = 0
     for paragraph in text.split("\n"):
-        px = sum(_char_em(ch) for ch in paragraph) * em
-        lines += max(1, math.ceil(px / usable))
+        length = text_points(paragraph, size, bold)
+        lines += 1 if length <= usable else math.ceil(length / per_line)
     return lines
+
+
+def text_lines(text: str, width: float, size: float = BODY_SIZE, bold: bool = False) -> int:
+    """Lines a wrapped text takes in a column `width` characters wide."""
+    return wrap_lines(text, column_points(width), size, bold)
+
+
+def one_line_width(text: str, size: float = BODY_SIZE, bold: bool = False) -> float:
+    """Least column width (to 0.1 character) that shows each line of `text` without wrapping."""
+    width = 1.0
+    for paragraph in text.split("\n"):
+        need = (text_points(paragraph, size, bold) + WRAP_PAD_POINTS) / WRAP_SHARE
+        guess = max(1.0, math.floor((need / DIGIT_POINTS - 1) * 10) / 10)
+        while _line_points(guess) < text_points(paragraph, size, bold):
+            guess = round(guess + 0.1, 1)
+        width = max(width, guess)
+    return width
+
+
+def lines_points(lines: int, size: float) -> float:
+    """Row height (points) for `lines` lines of `size`-point text."""
+    height = lines * size * LINE_EM + ROW_PAD_POINTS
+    return min(MAX_ROW_POINTS, math.ceil(height / ROW_STEP_POINTS - 1e-9) * ROW_STEP_POINTS)
 
 
 def row_points(cells: Iterable[tuple[str, float, float, bool]]) -> float:
     """Height (points) that shows every (text, width, size, bold) cell of a row in full."""
-    tallest = max((text_lines(t, w, s, b) * s * LINE_EM for t, w, s, b in cells), default=0.0)
-    return min(MAX_ROW_POINTS, round(tallest + 4, 1))
+    return max(
+        (lines_points(text_lines(t, w, s, b), s) for t, w, s, b in cells),
+        default=lines_points(1, BODY_SIZE),
+    )
+
+
+def page_body(landscape: bool) -> tuple[float, float]:
+    """Printable (width, height) of an A4 page inside the margins, in points."""
+    short, long = A4_POINTS
+    width, height = (long, short) if landscape else (short, long)
+    width -= 72 * (MARGINS["left"] + MARGINS["right"])
+    height -= 72 * (MARGINS["top"] + MARGINS["bottom"])
+    return width, height
+
+
+def fit_share(width: float, height: float, landscape: bool) -> float:
+    """The largest scale (at most 1) at which `width` × `height` points fit one page."""
+    page_w, page_h = page_body(landscape)
+    return min(1.0, page_w / width, page_h / height)
 
 
 @dataclass(frozen=True)
@@ -415,7 +528,88 @@ def _generator() -> str:
 
 
 def _footer_text(text: str) -> str:
-    return text[:40].replace("&", "&&")
+    return text[:60].replace("&", "&&")
+
+
+def pages_tall(width: float, height: float, landscape: bool) -> int:
+    """Pages tall for "fit to one page wide and n tall": the pages the sheet takes at the scale
+    that fits its width, or one fewer when shrinking by at most SQUEEZE saves the last page."""
+    page_w, page_h = page_body(landscape)
+    pages = height * min(1.0, page_w / width) / page_h
+    n = max(1, math.ceil(pages - 1e-9))
+    if n > 1 and n - 1 >= pages * (1 - SQUEEZE):
+        n -= 1
+    return n
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    """The texts of one KPI row that decide its height."""
+
+    title: str  # "๑. <KPI title>"
+    criteria: str  # one line per level
+    na: bool  # the row has a not-applicable input
+
+
+@dataclass(frozen=True)
+class TablePlan:
+    """Widths of the KPI title and criteria columns, and the size of their text."""
+
+    kpi: float  # width of the KPI title column (characters)
+    criteria: float  # width of the criteria column
+    size: float  # point size of the KPI titles and criteria
+
+
+def kpi_row_points(row: KpiRow, widths: Mapping[str, float], size: float) -> float:
+    """Height of one KPI row."""
+    cells = [
+        (row.title, widths["kpi"], size, False),
+        (row.criteria, widths["criteria"], size, False),
+    ]
+    if row.na:
+        cells.append((thai.NOT_APPLICABLE, widths[layout.NA_FIELD], NA_SIZE, False))
+    return row_points(cells)
+
+
+@functools.lru_cache(maxsize=64)
+def plan_kpi_table(
+    rows: tuple[KpiRow, ...],
+    sizes: tuple[float, ...],
+    fixed: tuple[tuple[str, float], ...],
+    overhead: float,
+) -> TablePlan:
+    """Choose the KPI title and criteria widths, and the text size, of a KPI sheet.
+
+    A block (the team's KPIs, or one officer's) must print on one landscape page: the search
+    takes the widths and size that give the largest text on paper (size × scale), then, among
+    equals, the widest criteria column, so that each level stays on one line where it can.
+    `fixed` holds the widths of the other printed columns; `overhead` is the height printed
+    above a block's rows on its page (title, hint, header and heading rows).
+    """
+    widths = dict(fixed)
+    fixed_points = sum(column_points(w) for w in widths.values())
+    best: tuple[tuple[float, float, float], TablePlan] | None = None
+    for size in sizes:
+        kpi_lines = {w: [text_lines(r.title, w, size) for r in rows] for w in KPI_WIDTHS}
+        criteria_lines = {
+            w: [text_lines(r.criteria, w, size) for r in rows] for w in CRITERIA_WIDTHS
+        }
+        na_lines = text_lines(thai.NOT_APPLICABLE, widths.get(layout.NA_FIELD, 1), NA_SIZE)
+        least = [lines_points(na_lines, NA_SIZE) if r.na else 0.0 for r in rows]
+        for kw in KPI_WIDTHS:
+            for cw in CRITERIA_WIDTHS:
+                height = overhead
+                for i, low in enumerate(least):
+                    lines = max(kpi_lines[kw][i], criteria_lines[cw][i])
+                    height += max(lines_points(lines, size), low)
+                width = fixed_points + column_points(kw) + column_points(cw)
+                share = fit_share(width, height, True)
+                key = (math.floor(share * 100) * size, float(cw), float(kw))
+                if best is None or key > best[0]:
+                    best = (key, TablePlan(float(kw), float(cw), size))
+    if best is None:  # pragma: no cover - the candidate ranges are not empty
+        raise ValueError("no KPI table layout")
+    return best[1]
 
 
 class _Writer:
@@ -477,7 +671,10 @@ class _Writer:
         return found
 
     def cell_fmt(self, role: str, **props: Any) -> Format:
-        """Table cell formats by role: text, number, input, reference, preview, unused, key."""
+        """Table cell formats by role: text, number, input, reference, preview, unused, key,
+        header, heading. A heading cell takes `edge` ("first", "middle" or "last"): the cells of
+        a heading row read as one, with no lines between them.
+        """
         key = (role, tuple(sorted(props.items())))
         found = self._roles.get(key)
         if found is None:
@@ -485,7 +682,9 @@ class _Writer:
         return found
 
     def _role_format(self, role: str, props: Mapping[str, Any]) -> Format:
-        base: dict[str, Any] = {"border": 1, "border_color": "#A6A6A6"}
+        props = dict(props)
+        edge = props.pop("edge", None)
+        base: dict[str, Any] = {"border": 1, "border_color": BORDER_COLOUR}
         if role == "text":
             base.update(text_wrap=True)
         elif role == "number":
@@ -500,6 +699,17 @@ class _Writer:
             base.update(bg_color=COLOURS["unused"])
         elif role == "key":
             base = {"font_color": KEY_FONT_COLOUR, "bg_color": COLOURS["key"], "font_size": 10}
+        elif role == "heading":  # a row read as one cell: no lines between its cells
+            base = {
+                "top": 1,
+                "bottom": 1,
+                "left": 0 if edge in ("middle", "last") else 1,
+                "right": 0 if edge in ("first", "middle") else 1,
+                "border_color": BORDER_COLOUR,
+                "bold": True,
+                "valign": "vcenter",
+                "bg_color": COLOURS["heading"],
+            }
         elif role == "header":
             base.update(
                 bold=True,
@@ -507,6 +717,7 @@ class _Writer:
                 align="center",
                 valign="vcenter",
                 bg_color=COLOURS["header"],
+                font_size=HEADER_SIZE,
             )
         else:  # pragma: no cover - programming error
             raise ValueError(role)
@@ -532,37 +743,32 @@ class _Writer:
         ws.protect("", dict(PROTECTION))
 
     def footer(self, ws: Worksheet) -> None:
+        """District (left), page n of N (centre), sheet and round (right) on every page."""
         left = _footer_text(
             thai.FOOTER_DISTRICT.format(name=self.district.name, code=self.district.code)
         )
-        right = _footer_text(thai.ROUND_LABEL.format(round=self.round))
-        font = f'&"{FONT},Regular"&11'
+        right = _footer_text(
+            thai.FOOTER_SHEET.format(
+                sheet=ws.get_name(), round=thai.ROUND_LABEL.format(round=self.round)
+            )
+        )
+        font = f'&"{FONT},Regular"&{FOOTER_SIZE}'
         footer = f"&L{font}{left}&C{font}{thai.PAGE_FOOTER}&R{font}{right}"
         if len(footer) > 255:  # pragma: no cover - _footer_text keeps it short
             raise ValueError("page footer too long")
-        ws.set_footer(footer)
+        ws.set_footer(footer, {"margin": FOOTER_MARGIN})
 
-    def print_setup(self, ws: Worksheet, landscape: bool, last_row: int, last_col: int) -> None:
+    def print_setup(
+        self, ws: Worksheet, landscape: bool, last_row: int, last_col: int, first_col: int = 1
+    ) -> None:
         ws.set_paper(9)
         if landscape:
             ws.set_landscape()
         else:
             ws.set_portrait()
         ws.set_margins(**MARGINS)
-        _check(ws.print_area(0, 1, last_row, last_col), "the print area")
+        _check(ws.print_area(0, first_col, last_row, last_col), "the print area")
         self.footer(ws)
-
-    @staticmethod
-    def print_scale(widths: Sequence[float], landscape: bool) -> int:
-        """Percent scale that fits the printed columns on one page width.
-
-        Used where officers are separated by page breaks: Excel ignores manual page breaks when
-        "fit to pages" is on, so that sheet gets a fixed scale instead.
-        """
-        points = sum(column_px(w) for w in widths) * 0.75
-        page = A4_POINTS[1] if landscape else A4_POINTS[0]
-        usable = page - 72 * (MARGINS["left"] + MARGINS["right"])
-        return max(10, min(100, int(100 * 0.97 * usable / points)))
 
     # sheets -------------------------------------------------------------------------------
     def write(self) -> None:
@@ -671,63 +877,119 @@ class _Writer:
             "body": (self.fmt(text_wrap=True), BODY_SIZE, False),
             "note": (self.fmt(text_wrap=True, font_color="#595959"), BODY_SIZE, False),
         }
+        height, last = 0.0, 0
         for i, (text, style, swatch) in enumerate(self.instruction_lines()):
             f, size, bold = styles[style]
             if swatch is not None:
                 ws.write_blank(i, 0, None, self.cell_fmt(swatch, locked=True))
             if text:
                 _check(ws.write_string(i, 1, text, f), "instruction text")
-                ws.set_row(i, row_points([(text, text_width, size, bold)]))
+                points = row_points([(text, text_width, size, bold)])
             else:
-                ws.set_row(i, BODY_SIZE * 0.8)
-        ws.set_paper(9)
-        ws.set_portrait()
-        ws.set_margins(**MARGINS)
-        ws.fit_to_pages(1, 0)
+                points = round(BODY_SIZE * 0.6)
+            ws.set_row(i, points)
+            height += points
+            last = i
+        self.print_setup(ws, False, last, 1, first_col=0)
+        width = column_points(3.5) + column_points(text_width)
+        ws.fit_to_pages(1, pages_tall(width, height, False))
         ws.hide_gridlines(2)
-        self.footer(ws)
         self.protect(ws)
 
     def _header(
-        self, ws: Worksheet, fields: Sequence[str], widths: Mapping[str, float], title: str
-    ) -> None:
+        self,
+        ws: Worksheet,
+        fields: Sequence[str],
+        widths: Mapping[str, float],
+        title: str,
+        headers: Mapping[str, str],
+    ) -> tuple[float, float]:
+        """Title, hint, hidden machine header and Thai header rows.
+
+        Returns the printed height of the title and hint rows (first page only) and of the
+        header row (repeated on every page).
+        """
         last = len(fields) - 1
-        ws.set_row(TITLE_ROW, round(TITLE_SIZE * LINE_EM + 4))
-        title_fmt = self.fmt(bold=True, font_size=TITLE_SIZE, valign="vcenter")
+        table = sum(column_points(widths[f]) for f in fields[1:])
+        title_points = lines_points(wrap_lines(title, table, TITLE_SIZE, True), TITLE_SIZE)
+        ws.set_row(TITLE_ROW, title_points)
+        title_fmt = self.fmt(bold=True, font_size=TITLE_SIZE, valign="vcenter", text_wrap=True)
         _check(ws.merge_range(TITLE_ROW, 1, TITLE_ROW, last, title, title_fmt), "the title")
         hint = thai.SHEET_HINT.format(instructions=layout.SHEET_INSTRUCTIONS)
-        hint_width = sum(widths[f] for f in fields[1:])
-        ws.set_row(HINT_ROW, row_points([(hint, hint_width, BODY_SIZE, False)]))
-        hint_fmt = self.fmt(font_color="#595959", text_wrap=True)
+        hint_points = lines_points(wrap_lines(hint, table, HINT_SIZE), HINT_SIZE)
+        ws.set_row(HINT_ROW, hint_points)
+        hint_fmt = self.fmt(font_color="#595959", text_wrap=True, font_size=HINT_SIZE)
         _check(ws.merge_range(HINT_ROW, 1, HINT_ROW, last, hint, hint_fmt), "the hint")
         machine = self.fmt(font_size=8, font_color=KEY_FONT_COLOUR)
-        header_cells = []
+        header_lines = 1
         for col, field in enumerate(fields):
             _check(ws.write_string(MACHINE_ROW, col, field, machine), "the machine header")
-            header = thai.FIELD_HEADERS[field]
+            header = headers[field]
             _check(ws.write_string(HEADER_ROW, col, header, self.cell_fmt("header")), "a header")
             col_fmt = self.cell_fmt("key") if field == layout.KEY_MARKER else None
             ws.set_column(col, col, widths[field], col_fmt)
             if field != layout.KEY_MARKER:
-                header_cells.append((header, widths[field], BODY_SIZE, True))
+                lines = text_lines(header, widths[field], HEADER_SIZE, True)
+                header_lines = max(header_lines, lines)
+        header_points = lines_points(header_lines, HEADER_SIZE)
         ws.set_row(MACHINE_ROW, None, None, {"hidden": True})
-        ws.set_row(HEADER_ROW, row_points(header_cells))
+        ws.set_row(HEADER_ROW, header_points)
         ws.repeat_rows(MACHINE_ROW, HEADER_ROW)
         ws.freeze_panes(FIRST_DATA_ROW, 0)
         ws.hide_gridlines(2)
+        return title_points + hint_points, header_points
+
+    @staticmethod
+    def _column_widths(fields: Iterable[str], headers: Mapping[str, str]) -> dict[str, float]:
+        """Widths of the fixed columns: room for their values and each line of their header."""
+        return {
+            f: max(WIDTHS[f], one_line_width(headers[f], HEADER_SIZE, True))
+            for f in fields
+            if f not in ("kpi", "criteria")
+        }
 
     def kpi_sheet(self, group: str) -> list[GroupCells]:
-        """Write the team or individual KPI sheet; return where each owner's levels are."""
+        """Write the team or individual KPI sheet; return where each owner's levels are.
+
+        One row per KPI. On the individual sheet each officer's rows follow a heading row with
+        their name and position, start a new page, and fit that page.
+        """
         r = self.rubric
         team = group == layout.TEAM
         sheet = layout.SHEET_TEAM if team else layout.SHEET_INDIVIDUAL
         kpis = r.groups.team.kpis if team else r.groups.individual.kpis
         inputs = layout.sheet_fields(r, group)
-        fields = [layout.KEY_MARKER, "no", "name", "kpi", "weight", "criteria", *inputs]
-        fields.append(layout.LEVEL)
-        widths = dict(WIDTHS)
-        if team:  # fewer input columns: give the texts more room
-            widths.update(name=16, kpi=24, criteria=42)
+        fields = [layout.KEY_MARKER, "kpi", "weight", "criteria", *inputs, layout.LEVEL]
+        headers = thai.COLUMN_HEADERS
+        owners: list[tuple[str, str | None]] = (
+            [(layout.TEAM, None)]
+            if team
+            else [(p.person_id, self._officer_heading(i, p)) for i, p in enumerate(self.people, 1)]
+        )
+        texts = tuple(
+            KpiRow(
+                f"{thai.thai_digits(k_index)}. {kpi.title}",
+                "\n".join(
+                    f"ระดับ {thai.thai_digits(i)} {lvl.text}" for i, lvl in enumerate(kpi.levels, 1)
+                ),
+                kpi.allow_na,
+            )
+            for k_index, kpi in enumerate(kpis, 1)
+        )
+        widths = self._column_widths(fields, headers)
+        heading_points = 0.0 if team else lines_points(1, BODY_SIZE)
+        header_lines = max(headers[f].count("\n") + 1 for f in fields[1:])
+        overhead = (
+            lines_points(1, TITLE_SIZE)
+            + lines_points(1, HINT_SIZE)
+            + lines_points(header_lines, HEADER_SIZE)
+            + heading_points
+        )
+        # The team sheet has room for body-size text; an officer's block needs the smaller size.
+        sizes = (BODY_SIZE, TABLE_SIZE) if team else (TABLE_SIZE,)
+        fixed = tuple((f, w) for f, w in widths.items() if f != layout.KEY_MARKER)
+        plan = plan_kpi_table(texts, sizes, fixed, overhead)
+        widths.update(kpi=plan.kpi, criteria=plan.criteria)
         col = {f: i for i, f in enumerate(fields)}
         ws = self.wb.add_worksheet(sheet)
         title = thai.TEMPLATE_TITLE.format(
@@ -735,19 +997,18 @@ class _Writer:
             office=self.office,
             round=thai.ROUND_LABEL.format(round=self.round),
         )
-        self._header(ws, fields, widths, title)
-        owners: list[tuple[str, int, str]] = (
-            [(layout.TEAM, 1, self.office)]
-            if team
-            else [
-                (p.person_id, i, f"{p.name}\n{p.position}" if p.position else p.name)
-                for i, p in enumerate(self.people, 1)
-            ]
-        )
+        top_points, header_points = self._header(ws, fields, widths, title, headers)
         row = FIRST_DATA_ROW
         breaks: list[int] = []
+        blocks: list[float] = []
         levels: list[GroupCells] = []
-        text_fmt, number_fmt = self.cell_fmt("text"), self.cell_fmt("number")
+        text_fmt = self.cell_fmt("text", font_size=plan.size)
+        number_fmt = self.cell_fmt("number")
+        input_fmt = {f: self.cell_fmt("input") for f in inputs}
+        for f in MONEY_FIELDS.intersection(inputs):
+            input_fmt[f] = self.cell_fmt("input", text_wrap=False, shrink=True)
+        if layout.NA_FIELD in input_fmt:
+            input_fmt[layout.NA_FIELD] = self.cell_fmt("input", font_size=NA_SIZE)
         level_col, weight_col = col[layout.LEVEL], col["weight"]
         # One formula per KPI with the row number left open (NUL), the same for every owner.
         formulas = {}
@@ -755,29 +1016,23 @@ class _Writer:
             refs = {f: f"{xl_col_to_name(col[f])}\x00" for f in inputs}
             na_cell = refs.get(layout.NA_FIELD) if kpi.allow_na else None
             formulas[kpi.id] = level_formula(kpi, refs, na_cell)
-        for owner, number, name in owners:
+        for owner, heading in owners:
             if row > FIRST_DATA_ROW:
                 breaks.append(row)
+            block = 0.0
+            if heading is not None:
+                self._heading_row(ws, row, len(fields) - 1, heading)
+                block += heading_points
+                row += 1
             first_row = row
-            for k_index, kpi in enumerate(kpis, 1):
+            for kpi, text in zip(kpis, texts, strict=True):
                 locked = kpi.references if (owner, kpi.id) in self.targets else ()
                 specs = layout.kpi_cells(owner, kpi, locked)
                 row_key = specs[0].row_key
-                kpi_text = f"{thai.thai_digits(k_index)}. {kpi.title}"
-                criteria = "\n".join(
-                    f"ระดับ {thai.thai_digits(i)} {lvl.text}" for i, lvl in enumerate(kpi.levels, 1)
-                )
                 ws.write_string(row, col[layout.KEY_MARKER], row_key, self.cell_fmt("key"))
-                ws.write_number(row, col["no"], k_index if team else number, number_fmt)
-                ws.write_string(row, col["name"], name, text_fmt)
-                ws.write_string(row, col["kpi"], kpi_text, text_fmt)
+                ws.write_string(row, col["kpi"], text.title, text_fmt)
                 ws.write_number(row, col["weight"], float(kpi.weight), number_fmt)
-                ws.write_string(row, col["criteria"], criteria, text_fmt)
-                tall = [
-                    (name, widths["name"], BODY_SIZE, False),
-                    (kpi_text, widths["kpi"], BODY_SIZE, False),
-                    (criteria, widths["criteria"], BODY_SIZE, False),
-                ]
+                ws.write_string(row, col["criteria"], text.criteria, text_fmt)
                 by_field = {s.field: s for s in specs}
                 for field in inputs:
                     spec = by_field.get(field)
@@ -789,24 +1044,26 @@ class _Writer:
                         if value is None:
                             raise ValueError(f"no {field} target for {owner} {kpi.id}")
                         shown = "#,##0" if Fraction(value).denominator == 1 else "#,##0.00"
-                        ws.write_number(
-                            row, c, float(value), self.cell_fmt("reference", num_format=shown)
+                        f = self.cell_fmt(
+                            "reference", num_format=shown, shrink=field in MONEY_FIELDS
                         )
+                        ws.write_number(row, c, float(value), f)
                         self.place(spec, sheet, row, c)
                     else:
-                        ws.write_blank(row, c, None, self.cell_fmt("input"))
+                        ws.write_blank(row, c, None, input_fmt[field])
                         self.validate(ws, row, c, dict(self._validation(kpi, field)))
                         self.place(spec, sheet, row, c)
-                        if field == layout.NA_FIELD:
-                            tall.append((thai.NOT_APPLICABLE, widths[field], BODY_SIZE, False))
                 formula = formulas[kpi.id].replace("\x00", str(row + 1))
                 _check(
                     ws.write_formula(row, level_col, formula, self.cell_fmt("preview"), ""),
                     f"the level formula of {row_key}",
                 )
                 self.place(by_field[layout.LEVEL], sheet, row, level_col)
-                ws.set_row(row, row_points(tall))
+                points = kpi_row_points(text, widths, plan.size)
+                ws.set_row(row, points)
+                block += points
                 row += 1
+            blocks.append(block)
             levels.append(
                 GroupCells(
                     _range(sheet, first_row, row - 1, level_col),
@@ -815,13 +1072,41 @@ class _Writer:
             )
         last_row, last_col = row - 1, len(fields) - 1
         self.print_setup(ws, True, last_row, last_col)
+        width = sum(column_points(widths[f]) for f in fields[1:])
         if team:
-            ws.fit_to_pages(1, 0)
+            height = top_points + header_points + sum(blocks)
+            ws.fit_to_pages(1, pages_tall(width, height, True))
         else:
-            ws.set_print_scale(self.print_scale([widths[f] for f in fields[1:]], True))
+            # Excel ignores manual page breaks when "fit to pages" is on, so this sheet gets the
+            # fixed scale at which its tallest block (the first carries the title) fits a page.
+            tallest = max(top_points + blocks[0], max(blocks)) + header_points
+            scale = math.floor(100 * fit_share(width, tallest, True))
+            ws.set_print_scale(max(MIN_PRINT_SCALE, scale))
             ws.set_h_pagebreaks(breaks)
         self.protect(ws)
         return levels
+
+    @staticmethod
+    def _officer_heading(number: int, person: Person) -> str:
+        text = thai.OFFICER_HEADING.format(no=thai.thai_digits(number), name=person.name)
+        if person.position:
+            text += thai.OFFICER_POSITION.format(position=person.position)
+        return text
+
+    def _heading_row(self, ws: Worksheet, row: int, last_col: int, text: str) -> None:
+        """A row across the printed table that names the officer whose KPIs follow.
+
+        Not merged (a merged range would get in the way of tools that move rows): the text
+        overflows from its first cell over the empty cells beside it.
+        """
+        for c in range(1, last_col + 1):
+            edge = "first" if c == 1 else "last" if c == last_col else "middle"
+            f = self.cell_fmt("heading", edge=edge)
+            if c == 1:
+                _check(ws.write_string(row, c, text, f), "an officer heading")
+            else:
+                ws.write_blank(row, c, None, f)
+        ws.set_row(row, lines_points(1, BODY_SIZE))
 
     @functools.cache  # noqa: B019 - one writer per workbook; few (KPI, field) pairs
     def _validation(self, kpi: Kpi, field: str) -> dict[str, Any]:
@@ -891,12 +1176,19 @@ class _Writer:
         sheet = layout.SHEET_SUMMARY
         ws = self.wb.add_worksheet(sheet)
         fields = list(SUMMARY_FIELDS)
-        widths = dict(WIDTHS, name=18, position=16)
+        headers = thai.COLUMN_HEADERS
+        widths = self._column_widths(fields, headers)
+        # Names and positions on one line where a landscape page allows it (a row is two lines
+        # tall anyway, to leave room for a signature).
+        for field, most in (("name", 20.0), ("position", 22.0)):
+            longest = max(one_line_width(getattr(p, field) or "-", BODY_SIZE) for p in self.people)
+            widths[field] = max(widths[field], min(longest, most))
         col = {f: i for i, f in enumerate(fields)}
         title = thai.SUMMARY_TITLE.format(
             office=self.office, round=thai.ROUND_LABEL.format(round=self.round)
         )
-        self._header(ws, fields, widths, title)
+        top_points, header_points = self._header(ws, fields, widths, title, headers)
+        height = top_points + header_points
         sc = self.rubric.scoring
         lo, hi = sc.competency_range
         v = thai.VALIDATION
@@ -946,15 +1238,23 @@ class _Writer:
                 (person.name, widths["name"], BODY_SIZE, False),
                 (person.position, widths["position"], BODY_SIZE, False),
             ]
-            ws.set_row(row, max(row_points(tall), 2 * BODY_SIZE * LINE_EM))
+            points = max(row_points(tall), lines_points(2, BODY_SIZE))  # room to sign
+            ws.set_row(row, points)
+            height += points
             row += 1
-        last_row = self.signature_block(ws, row + 1, col)
+        ws.set_row(row, lines_points(1, BODY_SIZE))
+        last_row, block_points = self.signature_block(ws, row + 1, col)
+        height += lines_points(1, BODY_SIZE) + block_points
         self.print_setup(ws, True, last_row, len(fields) - 1)
-        ws.fit_to_pages(1, 0)
+        width = sum(column_points(widths[f]) for f in fields[1:])
+        ws.fit_to_pages(1, pages_tall(width, height, True))
         self.protect(ws)
 
-    def signature_block(self, ws: Worksheet, row: int, col: Mapping[str, int]) -> int:
-        """Signature lines for the evaluator (left) and the evaluatee (right); last row used."""
+    def signature_block(self, ws: Worksheet, row: int, col: Mapping[str, int]) -> tuple[int, float]:
+        """Signature lines for the evaluator (left) and the evaluatee (right).
+
+        Returns the last row used and the printed height of the block.
+        """
         s = thai.SIGNATURE_BLOCK
         f = self.fmt(align="center", valign="bottom")
         left = (col["no"], col["probation"])
@@ -968,10 +1268,12 @@ class _Writer:
             texts = (s["sign"].format(role=role), s["name"], position, s["date"])
             for i, text in enumerate(texts):
                 _check(ws.merge_range(row + i, first, row + i, last, text, f), "a signature line")
-        ws.set_row(row, round(BODY_SIZE * LINE_EM * 1.8))
+        line = lines_points(1, BODY_SIZE)
+        sign = lines_points(2, BODY_SIZE)  # room above the first line to sign
+        ws.set_row(row, sign)
         for i in range(1, lines):
-            ws.set_row(row + i, round(BODY_SIZE * LINE_EM + 4))
-        return row + lines - 1
+            ws.set_row(row + i, line)
+        return row + lines - 1, sign + (lines - 1) * line
 
     def meta(self) -> None:
         expected = layout.district_cells(self.rubric, self.people, self.targets)

@@ -153,6 +153,39 @@ SHEET_HINT = (
     " • อ่านวิธีกรอกในแผ่นงาน “{instructions}”"
 )
 SUMMARY_TITLE = "สมรรถนะและสรุปคะแนนผลการประเมิน — {office} — {round}"
+FOOTER_SHEET = "{sheet} • {round}"
+# Column headers of the printed tables: short lines ("\n") so that narrow columns never break a
+# word. The key column keeps FIELD_HEADERS["key"] (the reader looks for it).
+COLUMN_HEADERS = {
+    "key": FIELD_HEADERS["key"],
+    "no": "ลำดับ",
+    "name": "ชื่อ-สกุล",
+    "position": "ตำแหน่ง",
+    "kpi": "ตัวชี้วัด",
+    "weight": "น้ำหนัก\n(ร้อยละ)",
+    "criteria": FIELD_HEADERS["criteria"],
+    "percent": "ผลงาน\n(ร้อยละ)",
+    "numerator": "จำนวน\nที่ทำได้",
+    "denominator": "เป้าหมาย\n(จำนวน)",
+    "amount": "ผลงาน\n(บาท)",
+    "min": "ค่า\nขั้นต่ำ",
+    "standard": "ค่า\nมาตรฐาน",
+    "high": "ค่า\nขั้นสูง",
+    "steps": "ขั้นที่ทำ\nสำเร็จ",
+    "na": "ไม่มี\nภารกิจ",
+    "level": "ระดับ\nที่ได้",
+    "probation": "ทดลอง\nงาน",
+    "competency": "คะแนน\nสมรรถนะ",
+    "team_score": "คะแนน\nรายทีม",
+    "individual_score": "คะแนน\nรายบุคคล",
+    "achievement": "ผลสัมฤทธิ์\nของงาน",
+    "total": "คะแนน\nรวม",
+    "band": "ระดับผล\nการประเมิน",
+    "signature": "ลายมือชื่อ\nผู้รับการประเมิน",
+}
+# The heading row above each officer's KPIs on the individual sheet.
+OFFICER_HEADING = "ผู้รับการประเมิน {no}. {name}"
+OFFICER_POSITION = "   ตำแหน่ง {position}"
 
 INSTRUCTIONS = {
     "period": "ระยะเวลาการประเมิน {start} – {end}",

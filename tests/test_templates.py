@@ -9,6 +9,7 @@ import hashlib
 import os
 import re
 import subprocess
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -31,10 +32,16 @@ from pda_excel.roster import Roster, load_roster
 from pda_excel.rubric import Rubric, load_rubric, parse_rubric
 from pda_excel.scoring import combine, group_score, kpi_level, score_person
 from pda_excel.templates import (
+    BODY_SIZE,
+    HEADER_SIZE,
+    LINE_EM,
     MANIFEST_COLUMNS,
     MANIFEST_NAME,
+    TABLE_SIZE,
     ManifestRow,
+    one_line_width,
     safe_filename,
+    text_lines,
     write_district_template,
     write_templates,
 )
@@ -243,7 +250,7 @@ def test_machine_and_thai_header_rows(gen: Generated) -> None:
         layout.SHEET_INDIVIDUAL: layout.sheet_fields(gen.rubric, "individual"),
     }
     expected = {
-        sheet: ["key", "no", "name", "kpi", "weight", "criteria", *fields, "level"]
+        sheet: ["key", "kpi", "weight", "criteria", *fields, "level"]
         for sheet, fields in inputs.items()
     }
     expected[layout.SHEET_SUMMARY] = [
@@ -254,7 +261,8 @@ def test_machine_and_thai_header_rows(gen: Generated) -> None:
         rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         machine_row = next(i for i, r in enumerate(rows) if r[0] == layout.KEY_MARKER)
         assert rows[machine_row][: len(fields)] == fields
-        assert rows[machine_row + 1][: len(fields)] == [thai.FIELD_HEADERS[f] for f in fields]
+        assert rows[machine_row + 1][: len(fields)] == [thai.COLUMN_HEADERS[f] for f in fields]
+        assert rows[machine_row + 1][0] == thai.FIELD_HEADERS["key"]  # what the reader skips
     book = openpyxl.load_workbook(gen.path("2701"))
     for sheet in expected:
         assert book[sheet].row_dimensions[3].hidden  # the machine header row (row 3)
@@ -267,10 +275,15 @@ def test_rows_carry_names_kpis_weights_and_level_texts(gen: Generated) -> None:
     kpis = gen.rubric.groups.individual.kpis
     assert len(by_key) == 4 * len(kpis)
     row = by_key["2701002/I5"]
-    assert row[2] == "นางสาวศิริพร แก้วมณี\nนักวิชาการพัฒนาชุมชนชำนาญการ"
     i5 = gen.rubric.kpis["I5"]
-    assert row[3] == f"๕. {i5.title}" and row[4] == float(i5.weight)
-    assert str(row[5]).split("\n") == [
+    assert row[1] == f"๕. {i5.title}" and row[2] == float(i5.weight)
+    # Each officer's rows follow a heading row (no key) with their number, name and position.
+    first = next(i for i, r in enumerate(rows) if r[0] == "2701002/I1")
+    assert rows[first - 1][0] == ""
+    assert (
+        rows[first - 1][1] == "ผู้รับการประเมิน ๒. นางสาวศิริพร แก้วมณี   ตำแหน่ง นักวิชาการพัฒนาชุมชนชำนาญการ"
+    )
+    assert str(row[3]).split("\n") == [
         f"ระดับ {thai.thai_digits(n)} {level.text}" for n, level in enumerate(i5.levels, 1)
     ]
     team = wb.get_sheet_by_name(layout.SHEET_TEAM).to_python(skip_empty_area=False)
@@ -438,17 +451,52 @@ def test_print_setup(book: openpyxl.Workbook) -> None:
         assert ws.page_setup.orientation == "landscape"
         assert ws.print_title_rows == "$3:$4"  # machine + Thai header rows repeat
         assert ws.print_area.startswith(f"'{name}'!$B$1:")  # column A (keys) is not printed
-    for name in (layout.SHEET_TEAM, layout.SHEET_SUMMARY):
+    for name in (layout.SHEET_INSTRUCTIONS, layout.SHEET_TEAM, layout.SHEET_SUMMARY):
         ws = book[name]
         assert ws.sheet_properties.pageSetUpPr.fitToPage
-        # fitToWidth is left out when it is 1 (the file format's default)
-        assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)
+        # One page wide (fitToWidth is left out when it is 1, the file format's default) and as
+        # many tall as the sheet needs: at most two for the instructions, one for the others here.
+        assert (ws.page_setup.fitToWidth or 1) == 1, name
+        tall = ws.page_setup.fitToHeight or 1
+        assert tall == 1 or (tall == 2 and name == layout.SHEET_INSTRUCTIONS), name
     ws = book[layout.SHEET_INDIVIDUAL]
-    # Officers are separated by page breaks, so this sheet uses a fixed scale instead.
+    # Officers are separated by page breaks, so this sheet uses a fixed scale instead: as large
+    # as lets one officer's KPIs fit a landscape page (the default rubric: 64 %).
     assert not ws.sheet_properties.pageSetUpPr.fitToPage
-    assert 30 <= int(ws.page_setup.scale) < 100
+    assert 60 <= int(ws.page_setup.scale) < 100
+    # A break before each officer's heading row, the row above their first KPI.
     starts = [c.row for c in ws["A"] if isinstance(c.value, str) and c.value.endswith("/I1")]
-    assert [b.id + 1 for b in ws.row_breaks.brk] == starts[1:]
+    assert [b.id + 1 for b in ws.row_breaks.brk] == [s - 1 for s in starts[1:]]
+
+
+def test_rows_are_as_tall_as_their_text(book: openpyxl.Workbook) -> None:
+    """Row heights are set (LibreOffice does not fit them on opening): tall enough for the
+    wrapped text, and no more; the header row is short because its labels are short lines."""
+    line = {size: size * LINE_EM for size in (HEADER_SIZE, TABLE_SIZE, BODY_SIZE)}
+    for name in (layout.SHEET_TEAM, layout.SHEET_INDIVIDUAL, layout.SHEET_SUMMARY):
+        ws = book[name]
+        assert ws.row_dimensions[4].height <= 2 * line[HEADER_SIZE] + 4, name
+    ws = book[layout.SHEET_INDIVIDUAL]
+    heights = [
+        ws.row_dimensions[c.row].height
+        for c in ws["A"]
+        if isinstance(c.value, str) and "/I" in c.value
+    ]
+    # Five levels on five lines (a long level or KPI title may take a line or two more).
+    assert heights and all(5 * line[TABLE_SIZE] < h <= 7 * line[TABLE_SIZE] + 4 for h in heights)
+
+
+def test_text_lines_estimates_wrapping() -> None:
+    level = "ระดับ ๑ ไม่น้อยกว่าร้อยละ ๗๕ ของครัวเรือนยากจนเป้าหมายได้รับการพัฒนา"
+    wide = one_line_width(level, TABLE_SIZE)
+    assert text_lines(level, wide, TABLE_SIZE) == 1
+    assert text_lines(level, wide - 0.5, TABLE_SIZE) == 2
+    assert text_lines(f"{level}\n{level}", wide, TABLE_SIZE) == 2
+    assert text_lines(level, wide / 3, TABLE_SIZE) >= 3
+    assert 30 < wide < 50  # about 7.6 points a character of column width
+    # Header labels are one line per paragraph at their own width: no word is broken.
+    header = thai.COLUMN_HEADERS["weight"]
+    assert text_lines(header, one_line_width(header, HEADER_SIZE, True), HEADER_SIZE, True) == 2
 
 
 def test_roster_text_never_becomes_a_formula(gen: Generated) -> None:
@@ -791,11 +839,30 @@ def test_preview_cases_cover_the_edges(recalculated: dict[str, Recalculated]) ->
 # -- LibreOffice: printing ------------------------------------------------------------------------
 
 
+# A large district (the most officers a Sa Kaeo district has) with the longest names and
+# positions, to print beside the two small ones.
+LARGE = 12
+
+
 @pytest.fixture(scope="module")
 def pdfs(gen: Generated, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    from pda_excel.roster import District, Officer
+
     folder = tmp_path_factory.mktemp("pdf")
-    sources = [gen.path("2701"), gen.path("2799")]
-    return convert(sources, "pdf", folder, recalculate=False)
+    officers = tuple(
+        Officer(
+            f"2798{n:03d}",
+            f"นางสาวจันทร์เพ็ญ{'ศรีสระแก้ว' * (1 + n % 2)} ประเสริฐวงศ์ตระกูล",
+            "นักวิชาการพัฒนาชุมชนชำนาญการพิเศษ" if n % 3 else "เจ้าพนักงานพัฒนาชุมชนชำนาญงาน",
+            probation=n % 4 == 1,
+        )
+        for n in range(1, LARGE + 1)
+    )
+    large = folder / "2798.xlsx"
+    district = District("2798", "วัฒนานครใต้", "", officers)
+    write_district_template(gen.rubric, district, {}, large, NOW)
+    sources = [gen.path("2701"), gen.path("2799"), large]
+    return convert(sources, "pdf", folder / "out", recalculate=False)
 
 
 def _run(*cmd: str) -> str:
@@ -828,7 +895,55 @@ def test_officers_start_on_their_own_page_and_columns_fit(pdfs: list[Path], gen:
     assert len(individual) >= len(names)
     for page in individual:
         assert sum(n in page for n in names) == 1  # one officer per page
-        assert thai.FIELD_HEADERS["name"] in page and "ภารกิจ" in page  # first + last columns
+        assert "น้ำหนัก" in page and "ภารกิจ" in page  # columns from the first to the last
+
+
+def _bare(text: str) -> str:
+    """Thai text without spaces and marks: pdftotext may move marks and split words."""
+    return "".join(c for c in text if not c.isspace() and unicodedata.category(c) != "Mn")
+
+
+def _sheet_of_pages(pdf: Path) -> list[str]:
+    """The sheet each page belongs to, read from the page footer (the bottom margin)."""
+    sheets = [
+        layout.SHEET_INSTRUCTIONS,
+        layout.SHEET_TEAM,
+        layout.SHEET_INDIVIDUAL,
+        layout.SHEET_SUMMARY,
+    ]
+    info = _run("pdfinfo", "-f", "1", "-l", "999", str(pdf))
+    sizes = re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info)
+    found = []
+    for page, (w, h) in enumerate(sizes, 1):
+        width, height = round(float(w)), round(float(h))
+        footer = _run(
+            "pdftotext", "-f", str(page), "-l", str(page), "-x", "0", "-y", str(height - 40),
+            "-W", str(width), "-H", "40", str(pdf), "-",
+        )  # fmt: skip
+        names = [s for s in sheets if _bare(s) in _bare(footer)]
+        assert len(names) == 1, (page, footer)
+        found.append(names[0])
+    return found
+
+
+@pytest.mark.libreoffice
+def test_each_sheet_prints_on_as_few_pages_as_it_can(pdfs: list[Path], gen: Generated) -> None:
+    """The team sheet on one page, one page per officer, the summary and its signatures on one
+    page (two for a large district), the instructions on two: a regression fails here."""
+    people = [len(gen.roster.districts[c].officers) for c in ("2701", "2799")] + [LARGE]
+    for pdf, n in zip(pdfs, people, strict=True):
+        pages = _sheet_of_pages(pdf)
+        counts = {sheet: pages.count(sheet) for sheet in dict.fromkeys(pages)}
+        assert list(counts) == [
+            layout.SHEET_INSTRUCTIONS,
+            layout.SHEET_TEAM,
+            layout.SHEET_INDIVIDUAL,
+            layout.SHEET_SUMMARY,
+        ]
+        assert counts[layout.SHEET_INSTRUCTIONS] <= 2, pdf
+        assert counts[layout.SHEET_TEAM] == 1, pdf
+        assert counts[layout.SHEET_INDIVIDUAL] == n, pdf
+        assert counts[layout.SHEET_SUMMARY] == (1 if n <= 8 else 2), pdf
 
 
 @pytest.mark.libreoffice
