@@ -247,14 +247,15 @@ class DistrictAssessor:
             out.fields[fld] = self._parse(kpi, fld, key, raw)
         self._cross_checks(owner, kpi, out, raw_fields)
         result = kpi_level(kpi, out.fields)
-        out.level, out.explanation = result.level, result.explanation
+        out.level = result.level
         if result.level is None:
-            out.level = None
+            out.explanation = result.explanation
             self._report_missing(owner, kpi, out, raw_fields)
         elif result.level == 0:
             shown = format_number(out.value) if out.value is not None else "-"
             src = next(iter(raw_fields.values()), None)
-            self._finding("level_zero", src, row_key, value=shown, valid=result.explanation)
+            out.explanation = result.explanation
+            self._finding("level_zero", src, row_key, value=shown, valid=out.explanation)
         return out
 
     def _cross_checks(

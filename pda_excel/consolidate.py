@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from .findings import Finding, make, sort_key
 from .reader import ReturnFile, read_return
 from .roster import District, Roster
 from .rubric import Rubric
+from .scoring import round_half_up
 
 EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
 _CODE_IN_NAME = re.compile(r"^(\d{4})(?!\d)")
@@ -96,42 +98,62 @@ def _lock_file(path: Path) -> bool:
     return path.name.startswith(("~$", ".~lock."))
 
 
-_WORKER_RUBRIC: Rubric | None = None
+@dataclass
+class Read:
+    """One file read, and (when its district is known) its officers assessed."""
+
+    ret: ReturnFile
+    people: list[PersonResult] | None = None
+    findings: list[Finding] = field(default_factory=list)
 
 
-def _init_worker(rubric: Rubric) -> None:
-    global _WORKER_RUBRIC
-    _WORKER_RUBRIC = rubric
+def read_and_assess(path: Path, shown: str, rubric: Rubric, roster: Roster) -> Read:
+    """Read a return and score it against its district; done in a worker process."""
+    ret = read_return(path, rubric, shown)
+    out = Read(ret)
+    code = ret.district_code
+    if ret.readable and code in roster.districts:
+        district = roster.districts[code]
+        out.people, out.findings = assess_return(rubric, district, roster.targets_for(code), ret)
+    return out
 
 
-def _read_in_worker(args: tuple[Path, str]) -> ReturnFile:
-    assert _WORKER_RUBRIC is not None
-    path, shown = args
-    return read_return(path, _WORKER_RUBRIC, shown)
+_WORKER: tuple[Rubric, Roster] | None = None
+
+
+def _init_worker(rubric: Rubric, roster: Roster) -> None:
+    global _WORKER
+    _WORKER = (rubric, roster)
+
+
+def _in_worker(args: tuple[Path, str]) -> Read:
+    assert _WORKER is not None
+    return read_and_assess(args[0], args[1], *_WORKER)
 
 
 def read_all(
     paths: Sequence[Path],
     rubric: Rubric,
+    roster: Roster,
     *,
     jobs: int | None = None,
     display: Callable[[Path], str] = str,
     progress: Callable[[int], None] | None = None,
-) -> list[ReturnFile]:
-    """Read every file, in parallel where it pays; results in the order of `paths`."""
+) -> list[Read]:
+    """Read and assess every file, in parallel where it pays; results in the order of `paths`."""
     jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
     tasks = [(p, display(p)) for p in paths]
-    results: list[ReturnFile] = []
+    results: list[Read] = []
     if jobs <= 1 or len(paths) < 16:
-        for task in tasks:
-            results.append(read_return(task[0], rubric, task[1]))
+        for path, shown in tasks:
+            results.append(read_and_assess(path, shown, rubric, roster))
             if progress:
                 progress(1)
         return results
     chunk = max(1, min(32, len(tasks) // (jobs * 4)))
-    with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(rubric,)) as pool:
-        for ret in pool.map(_read_in_worker, tasks, chunksize=chunk):
-            results.append(ret)
+    with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(rubric, roster)) as pool:
+        for read in pool.map(_in_worker, tasks, chunksize=chunk):
+            results.append(read)
             if progress:
                 progress(1)
     return results
@@ -151,9 +173,11 @@ def consolidate(
     if on_total:
         on_total(len(paths))
     base = _common_base(paths)
-    returns = read_all(
-        paths, rubric, jobs=jobs, display=lambda p: _shown(p, base), progress=progress
+    reads = read_all(
+        paths, rubric, roster, jobs=jobs, display=lambda p: _shown(p, base), progress=progress
     )
+    assessed = {id(r.ret): r for r in reads}
+    returns = [r.ret for r in reads]
     files: list[FileRecord] = []
     by_district: dict[str, list[ReturnFile]] = {}
     name_hint: dict[str, list[str]] = {}
@@ -228,9 +252,10 @@ def consolidate(
         elif unique:
             ret = next(iter(unique.values()))
             result.status = "received"
-            people, more = assess_return(rubric, district, roster.targets_for(code), ret)
-            result.people = people
-            findings += more
+            done = assessed[id(ret)]
+            assert done.people is not None
+            result.people = done.people
+            findings += done.findings
         else:
             rejected = name_hint.get(code, [])
             result.files = rejected
@@ -272,13 +297,18 @@ def _ranks(people: Sequence[PersonResult]) -> dict[str, tuple[int, int]]:
     scored = [p for p in people if p.score is not None and p.score.total is not None]
 
     def ranking(group: Sequence[PersonResult]) -> dict[str, int]:
-        totals = sorted((_total(p) for p in group), reverse=True)
-        return {p.officer.person_id: totals.index(_total(p)) + 1 for p in group}
+        first: dict[Decimal, int] = {}
+        for n, total in enumerate(sorted((_total(p) for p in group), reverse=True), start=1):
+            first.setdefault(total, n)
+        return {p.officer.person_id: first[_total(p)] for p in group}
 
     province = ranking(scored)
+    by_district: dict[str, list[PersonResult]] = {}
+    for p in scored:
+        by_district.setdefault(p.officer.district_code, []).append(p)
     district: dict[str, int] = {}
-    for code in {p.officer.district_code for p in scored}:
-        district.update(ranking([p for p in scored if p.officer.district_code == code]))
+    for group in by_district.values():
+        district.update(ranking(group))
     return {pid: (district[pid], province[pid]) for pid in province}
 
 
@@ -291,10 +321,6 @@ def _num(value: Any, decimals: int = 2) -> Any:
     """Decimal/Fraction → JSON number rounded to the rubric's decimals; None stays null."""
     if value is None:
         return None
-    from fractions import Fraction
-
-    from .scoring import round_half_up
-
     if isinstance(value, Fraction):
         if value.denominator == 1:
             return int(value)
@@ -302,6 +328,18 @@ def _num(value: Any, decimals: int = 2) -> Any:
     if isinstance(value, Decimal):
         return float(value)
     return value
+
+
+def _sources(p: PersonResult) -> dict[str, dict[str, list[str]]]:
+    """Where each figure came from: KPI (or competency) → field → [sheet, cell]."""
+    out = {
+        k: {f: [src.sheet, src.cell] for f, src in o.sources.items()}
+        for k, o in p.kpis.items()
+        if o.sources
+    }
+    if p.competency_source is not None:
+        out["competency"] = {"competency": [p.competency_source.sheet, p.competency_source.cell]}
+    return out
 
 
 def to_json(result: Consolidation) -> dict[str, Any]:
@@ -331,6 +369,8 @@ def to_json(result: Consolidation) -> dict[str, Any]:
                 "band": s.band if s else None,
                 "rank_district": rank[0] if rank else None,
                 "rank_province": rank[1] if rank else None,
+                "file": p.file,
+                "sources": _sources(p),
             }
         )
     return {

@@ -88,7 +88,8 @@ def read_return(path: Path, rubric: Rubric, display: str | None = None) -> Retur
         from python_calamine import CalamineWorkbook
 
         wb = CalamineWorkbook.from_filelike(io.BytesIO(intake.data))
-        names = list(wb.sheet_names)
+        names = [n for n in wb.sheet_names if n != layout.SHEET_INSTRUCTIONS]
+        # The instructions sheet holds no values: it is not parsed at all.
         sheets = {n: wb.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in names}
     except Exception as exc:  # calamine raises assorted error types on damaged files
         ret.findings.append(make("unreadable", file=shown, detail=str(exc)[:200]))
@@ -96,15 +97,13 @@ def read_return(path: Path, rubric: Rubric, display: str | None = None) -> Retur
     if layout.META_SHEET not in sheets:
         ret.findings.append(make("not_a_template", file=shown))
         return ret
-    ret.meta, meta_sheets = _read_meta(sheets[layout.META_SHEET])
+    ret.meta = _read_meta(sheets[layout.META_SHEET])
     if not _fingerprint_ok(ret, rubric):
         return ret
     kpi_ids = set(rubric.kpis)
     found_any = False
     for name in names:
         if name == layout.META_SHEET:
-            continue
-        if name not in meta_sheets and name == layout.SHEET_INSTRUCTIONS:
             continue
         rows = sheets[name]
         header = _machine_header(rows)
@@ -122,21 +121,18 @@ def read_return(path: Path, rubric: Rubric, display: str | None = None) -> Retur
     return ret
 
 
-def _read_meta(rows: list[list[Any]]) -> tuple[dict[str, str], set[str]]:
+def _read_meta(rows: list[list[Any]]) -> dict[str, str]:
+    """The key/value settings above the key table of ``_meta`` (the table itself is not needed:
+    values are found through the sheets' own key columns)."""
     meta: dict[str, str] = {}
-    sheets: set[str] = set()
-    in_table = False
     for row in rows:
-        cells = [_text(v) for v in row[:4]] + [""] * (4 - len(row[:4]))
-        if tuple(cells) == layout.META_TABLE_HEADER:
-            in_table = True
+        first = _text(row[0]) if row else ""
+        if not first:
             continue
-        if in_table:
-            if cells[1]:
-                sheets.add(cells[1])
-        elif cells[0]:
-            meta[cells[0]] = cells[1]
-    return meta, sheets
+        if first == layout.META_TABLE_HEADER[0] and len(row) > 1 and _text(row[1]) == "sheet":
+            break
+        meta[first] = _text(row[1]) if len(row) > 1 else ""
+    return meta
 
 
 def _fingerprint_ok(ret: ReturnFile, rubric: Rubric) -> bool:

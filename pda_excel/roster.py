@@ -13,6 +13,7 @@ import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -73,8 +74,15 @@ class Roster:
         return next((o for o in self.officers if o.person_id == person_id), None)
 
     def targets_for(self, district_code: str) -> dict[tuple[str, str], dict[str, Fraction]]:
-        ids = {o.person_id for o in self.districts[district_code].officers}
-        return {k: v for k, v in self.targets.items() if k[0] in ids}
+        return self._targets_by_district.get(district_code, {})
+
+    @cached_property
+    def _targets_by_district(self) -> dict[str, dict[tuple[str, str], dict[str, Fraction]]]:
+        home = {o.person_id: o.district_code for o in self.officers}
+        out: dict[str, dict[tuple[str, str], dict[str, Fraction]]] = {}
+        for key, values in self.targets.items():
+            out.setdefault(home[key[0]], {})[key] = values
+        return out
 
 
 def _norm_header(text: object) -> str:
@@ -224,10 +232,12 @@ def load_roster(path: Path | str, rubric: Rubric) -> Roster:
     if problems:
         raise RosterError(source, problems)
     districts: dict[str, District] = {}
-    for code in sorted({o.district_code for o in officers}):
-        members = tuple(o for o in officers if o.district_code == code)
+    members: dict[str, list[Officer]] = {}
+    for o in officers:
+        members.setdefault(o.district_code, []).append(o)
+    for code in sorted(members):
         districts[code] = District(
-            code, district_names[code], district_emails.get(code, ""), members
+            code, district_names[code], district_emails.get(code, ""), tuple(members[code])
         )
     return Roster(source, districts, targets)
 

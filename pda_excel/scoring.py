@@ -7,10 +7,11 @@ on it is undetermined and the officer's scores are not computed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 from .inputs import derive_measures
@@ -21,11 +22,19 @@ Number = Fraction | int
 
 @dataclass(frozen=True)
 class LevelResult:
-    """A KPI's level (None when undetermined) and why, in Thai."""
+    """A KPI's level (None when undetermined) and why, in Thai.
+
+    The explanation is built only when asked for: consolidating a country's returns scores
+    hundreds of thousands of KPIs and reads almost none of the explanations.
+    """
 
     level: int | None
-    explanation: str
     missing: tuple[str, ...] = ()
+    _explain: Callable[[], str] = field(default=lambda: "", compare=False, repr=False)
+
+    @property
+    def explanation(self) -> str:
+        return self._explain()
 
 
 def _cmp(value: Fraction, op: str, operand: Fraction) -> bool:
@@ -38,22 +47,34 @@ def _cmp(value: Fraction, op: str, operand: Fraction) -> bool:
     return value < operand
 
 
-def _check(
+def _test(
     cond: Condition, measures: Mapping[str, Number | None], refs: Mapping[str, Number | None]
-) -> tuple[bool | None, str, str | None]:
-    """Three-valued test of a condition: True, False or None (unknown); its text; what's missing."""
+) -> bool | None:
+    """Three-valued test of a condition: True, False or None (an input is unknown)."""
     value = measures.get(cond.measure)
     operand = cond.number if cond.ref is None else refs.get(cond.ref)
+    if value is None or operand is None:
+        return None
+    return _cmp(Fraction(value), cond.op, Fraction(operand))
+
+
+def _unknown(cond: Condition, measures: Mapping[str, Number | None]) -> str | None:
+    return cond.measure if measures.get(cond.measure) is None else cond.ref
+
+
+def _describe(
+    cond: Condition, measures: Mapping[str, Number | None], refs: Mapping[str, Number | None]
+) -> str:
+    value = measures.get(cond.measure)
     if value is None:
-        return None, f"{cond.measure} ?", cond.measure
+        return f"{cond.measure} ?"
+    operand = cond.number if cond.ref is None else refs.get(cond.ref)
     if operand is None:
-        return None, f"{cond.ref} ?", cond.ref
-    shown = format_number(value)
+        return f"{cond.ref} ?"
     right = format_number(operand)
     if cond.ref is not None:
         right = f"{cond.ref} ({right})"
-    ok = _cmp(Fraction(value), cond.op, Fraction(operand))
-    return ok, f"{shown} {cond.op} {right}", None
+    return f"{format_number(value)} {cond.op} {right}"
 
 
 def evaluate_level(
@@ -70,31 +91,41 @@ def evaluate_level(
     refs = refs or {}
     for index in range(len(kpi.levels) - 1, -1, -1):
         number = index + 1
-        results = [_check(c, measures, refs) for c in kpi.levels[index].when]
-        if any(ok is False for ok, _, _ in results):
+        conds = kpi.levels[index].when
+        results = [_test(c, measures, refs) for c in conds]
+        if False in results:
             continue
-        if all(ok is True for ok, _, _ in results):
-            held = " และ ".join(text for _, text, _ in results)
-            reason = f"{held} → ระดับ {number}"
-            if index + 1 < len(kpi.levels):
-                reason += "; " + _why_not(kpi, index + 1, measures, refs)
-            return LevelResult(number, reason)
-        missing = tuple(sorted({m for ok, _, m in results if ok is None and m}))
-        return LevelResult(
-            None,
-            f"ยังไม่ทราบ {', '.join(missing)} จึงตัดสินระดับ {number} ไม่ได้",
-            missing,
-        )
-    return LevelResult(0, _why_not(kpi, 0, measures, refs) + " → ระดับ 0")
+        if None not in results:
+            return LevelResult(number, (), partial(_held, kpi, index, measures, refs))
+        missing = tuple(
+            sorted({m for ok, c in zip(results, conds, strict=True)
+                    if ok is None and (m := _unknown(c, measures))})
+        )  # fmt: skip
+        return LevelResult(None, missing, partial(_undetermined, missing, number))
+    return LevelResult(0, (), lambda: _why_not(kpi, 0, measures, refs) + " → ระดับ 0")
+
+
+def _undetermined(missing: tuple[str, ...], level: int) -> str:
+    return f"ยังไม่ทราบ {', '.join(missing)} จึงตัดสินระดับ {level} ไม่ได้"
+
+
+def _held(
+    kpi: Kpi, index: int, measures: Mapping[str, Number | None], refs: Mapping[str, Number | None]
+) -> str:
+    held = " และ ".join(_describe(c, measures, refs) for c in kpi.levels[index].when)
+    reason = f"{held} → ระดับ {index + 1}"
+    if index + 1 < len(kpi.levels):
+        reason += "; " + _why_not(kpi, index + 1, measures, refs)
+    return reason
 
 
 def _why_not(
     kpi: Kpi, index: int, measures: Mapping[str, Number | None], refs: Mapping[str, Number | None]
 ) -> str:
     failed = [
-        text
-        for ok, text, _ in (_check(c, measures, refs) for c in kpi.levels[index].when)
-        if ok is False
+        _describe(c, measures, refs)
+        for c in kpi.levels[index].when
+        if _test(c, measures, refs) is False
     ]
     return f"ไม่ถึงระดับ {index + 1} ({', '.join(failed)} ไม่จริง)"
 
@@ -145,15 +176,16 @@ def combine(
     return result
 
 
-def round_half_up(value: Fraction, decimals: int = 2) -> Decimal:
-    """Round exactly, halves away from zero (not Python's round-half-even)."""
-    scale = 10**decimals
-    scaled = abs(value) * scale
-    whole = int(scaled)
-    if scaled - whole >= Fraction(1, 2):
+def round_half_up(value: Fraction | int, decimals: int = 2) -> Decimal:
+    """Round exactly, halves away from zero (not Python's round-half-even).
+
+    Integer arithmetic on the fraction's parts: this runs for every figure of every officer.
+    """
+    num, den = value.numerator, value.denominator
+    whole, rest = divmod(abs(num) * 10**decimals, den)
+    if 2 * rest >= den:
         whole += 1
-    sign = -1 if value < 0 else 1
-    return Decimal(sign * whole).scaleb(-decimals)
+    return Decimal(-whole if num < 0 else whole).scaleb(-decimals)
 
 
 def band_of(rubric: Rubric, total: Decimal) -> str:

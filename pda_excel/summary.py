@@ -8,8 +8,10 @@ computed is an empty cell, never 0. Thai labels live in thai.py.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+import re
 import unicodedata
 import warnings
 from collections import Counter
@@ -78,8 +80,16 @@ TOTAL_ROW: dict[str, Any] = {"bold": True, "bg_color": "#F2F2F2"}
 # -- shared helpers ---------------------------------------------------------------------------
 
 
+# Thai vowel and tone marks above and below the line: they take no column.
+_THAI_MARKS = {c: None for c in [0x0E31, *range(0x0E34, 0x0E3B), *range(0x0E47, 0x0E4F)]}
+_NARROW = re.compile(r"[\x20-\x7e\u0e00-\u0e7f]*")
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def display_width(text: str) -> int:
     """Columns a text takes on screen or paper: combining marks take none, wide signs two."""
+    if _NARROW.fullmatch(text):  # the common case: ASCII and Thai only
+        return len(text.translate(_THAI_MARKS))
     width = 0
     for ch in text:
         if unicodedata.category(ch) in ("Mn", "Me", "Cf"):
@@ -106,6 +116,7 @@ def short_title(title: str, limit: int = SHORT_TITLE) -> str:
     return cut + "…"
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _lines(text: str, width: float) -> int:
     """Lines a wrapped text needs in a column of `width` units (an estimate on the safe side)."""
     usable = max(1.0, width - 1)
@@ -335,6 +346,7 @@ class _Book:
         self.rubric = result.rubric
         self.decimals = result.rubric.scoring.decimals
         self._formats: dict[tuple[tuple[str, Any], ...], Format] = {}
+        self._quick: dict[tuple[tuple[str, Any], ...], Format] = {}
         font = f'&"{FONT},Regular"&{FOOTER_SIZE} '
         rubric_id = self.rubric.id.replace("&", "&&")
         self.footer = (
@@ -345,10 +357,15 @@ class _Book:
 
     def fmt(self, props: dict[str, Any]) -> Format:
         """One shared Format per distinct set of properties, all in the summary's font."""
+        quick = tuple(props.items())  # call sites repeat the same dicts: skip the sort
+        found = self._quick.get(quick)
+        if found is not None:
+            return found
         full = {"font_name": FONT, "font_size": SIZE, "valign": "vcenter", **props}
         key = tuple(sorted(full.items()))
         if key not in self._formats:
             self._formats[key] = self.wb.add_format(full)
+        self._quick[quick] = self._formats[key]
         return self._formats[key]
 
     # -- 1. per officer ------------------------------------------------------------------------
@@ -709,6 +726,13 @@ class _Book:
         row += 1
         sheet.title(row, thai.SUMMARY_TITLES["sources"])
         row += 1
+        if len(result.people) > FIGURE_SOURCES_LIMIT:
+            # A national run has hundreds of thousands of figures: a table nobody prints. Each
+            # figure's file, sheet and cell is in the JSON output (people[].sources) instead.
+            note = thai.SOURCES_IN_JSON.format(limit=f"{FIGURE_SOURCES_LIMIT:,}")
+            sheet.text(row, 1, note, WRAP)
+            sheet.page((1, 1))
+            return
         head = ("no", "district", "name", "person_id", "kpi", "field", "cell", "sheet", "file")
         sheet.header(row, [h[n] for n in head])
         header_row = row
@@ -827,6 +851,10 @@ def level_counts(kpi: Kpi, people: Sequence[PersonResult]) -> Counter[int | str]
     return counts
 
 
+# Above this many officers the per-figure source table is left to the JSON output.
+FIGURE_SOURCES_LIMIT = 2000
+
+
 @dataclass(frozen=True)
 class FigureSource:
     """Where one figure came from: the cell a district typed it into."""
@@ -906,7 +934,8 @@ def write_summary(
 
 def write_json(result: Consolidation, path: Path) -> None:
     """The machine-readable result (consolidate.to_json), written atomically."""
-    text = json.dumps(to_json(result), ensure_ascii=False, indent=2, sort_keys=False)
+    # Compact separators keep json on its C encoder: a country's result is 13,000 officers.
+    text = json.dumps(to_json(result), ensure_ascii=False, separators=(",", ":"))
     write_text(Path(path), text + "\n")
 
 

@@ -1108,8 +1108,9 @@ class _Writer:
                 ws.write_blank(row, c, None, f)
         ws.set_row(row, lines_points(1, BODY_SIZE))
 
-    @functools.cache  # noqa: B019 - one writer per workbook; few (KPI, field) pairs
-    def _validation(self, kpi: Kpi, field: str) -> dict[str, Any]:
+    @staticmethod
+    @functools.lru_cache(maxsize=256)  # keyed by (KPI, field) only: no writer or workbook kept
+    def _validation(kpi: Kpi, field: str) -> dict[str, Any]:
         v = thai.VALIDATION
         title = thai.FIELD_HEADERS[field]
         opts: dict[str, Any] = {"input_title": title, "error_title": v["error_title"]}

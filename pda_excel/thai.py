@@ -442,3 +442,5 @@ TERMINAL_FINDINGS = "ข้อค้นพบ: {counts}"
 TERMINAL_NO_FINDINGS = "ข้อค้นพบ: ไม่มี"
 TERMINAL_FIRST_ERRORS = "ข้อผิดพลาด {n} รายการแรก:"
 TERMINAL_MORE_ERRORS = '… และอีก {n} รายการ ดูแผ่นงาน "ข้อค้นพบ" ในไฟล์สรุป'
+
+SOURCES_IN_JSON = "มีผู้รับการประเมินเกิน {limit} คน ตารางที่มาของตัวเลขรายช่องจึงอยู่ในไฟล์ JSON (people[].sources: ไฟล์ แผ่นงาน เซลล์ ของทุกตัวเลข) แทนการพิมพ์ในแผ่นงานนี้"

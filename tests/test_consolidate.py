@@ -23,6 +23,11 @@ def rnd(tmp_path_factory: pytest.TempPathFactory) -> Round:
     return make_round(tmp_path_factory.mktemp("round"))
 
 
+def figures(people: list[dict[str, object]]) -> list[dict[str, object]]:
+    """The people of a JSON result without where their figures came from (file, cells)."""
+    return [{k: v for k, v in p.items() if k not in ("file", "sources")} for p in people]
+
+
 def _edit(path: Path, key: str, value: object, number_format: str | None = None) -> None:
     """Type a value into a filled return, as a district would in Excel."""
     sheet, ref = cell_of(path, key)
@@ -207,7 +212,10 @@ def test_rows_inserted_sorted_and_sheet_renamed_do_not_misplace_data(
     ws.title = "KPI รายบุคคล"  # renamed sheet
     wb.save(moved)
     a, b = to_json(rnd.run(plain)), to_json(rnd.run(moved))
-    assert a["people"] == b["people"]
+
+    assert figures(a["people"]) == figures(b["people"])
+    moved_source = person(b, "2701002")["sources"]["I4"]["percent"]  # type: ignore[index]
+    assert moved_source[0] == "KPI รายบุคคล"  # the provenance follows the renamed sheet
     assert all(p["status"] == "scored" for p in b["people"] if p["district_code"] == "2701")
 
 
@@ -328,12 +336,12 @@ def test_libreoffice_saved_xlsx_ods_and_xls_read_the_same(rnd: Round, tmp_path: 
 
     originals = rnd.fill_all(tmp_path / "orig")
     _edit(originals[1], "2702001/I4", 0.855, "0.0%")
-    expected = to_json(rnd.run(tmp_path / "orig"))["people"]
+    expected = figures(to_json(rnd.run(tmp_path / "orig"))["people"])
     for fmt, out in (("xlsx:Calc MS Excel 2007 XML", "lo-xlsx"), ("ods", "lo-ods"),
                      ("xls:MS Excel 97", "lo-xls")):  # fmt: skip
         convert(originals, fmt, tmp_path / out)
         result = rnd.run(tmp_path / out)
-        got = to_json(result)["people"]
+        got = figures(to_json(result)["people"])
         if out == "lo-xls":
             # .xls has no number formats we can read: the percent-formatted 0.855 is refused
             # as ambiguous rather than guessed; everything else reads the same.
@@ -445,3 +453,25 @@ def test_python_m_entry_point_consolidates(rnd: Round, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert out.is_file()
     shutil.rmtree(folder)
+
+
+def test_national_scale_figure_sources_move_to_the_json(
+    rnd: Round, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pda_excel import summary
+    from pda_excel.thai import SOURCES_IN_JSON
+
+    folder = tmp_path / "in"
+    rnd.fill_all(folder)
+    result = rnd.run(folder)
+    monkeypatch.setattr(summary, "FIGURE_SOURCES_LIMIT", len(result.people) - 1)
+    out = tmp_path / "s.xlsx"
+    summary.write_summary(result, out)
+    ws = openpyxl.load_workbook(out)["ที่มาของข้อมูล"]
+    texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any("people[].sources" in t for t in texts)
+    assert "people[].sources" in SOURCES_IN_JSON
+    assert not any(t == "2701002" for t in texts)  # no per-figure rows
+    sources = person(result, "2701002")["sources"]
+    sheet, ref = cell_of(folder / rnd.template("2701").name, "2701002/I4")
+    assert sources["I4"]["percent"] == [sheet, ref]  # type: ignore[index]
