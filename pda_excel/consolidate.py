@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -115,6 +115,8 @@ def read_and_assess(path: Path, shown: str, rubric: Rubric, roster: Roster) -> R
     if ret.readable and code in roster.districts:
         district = roster.districts[code]
         out.people, out.findings = assess_return(rubric, district, roster.targets_for(code), ret)
+    # The raw cells have been judged: don't carry them back from the worker or keep them.
+    ret.cells, ret.rows = {}, {}
     return out
 
 
@@ -342,40 +344,36 @@ def _sources(p: PersonResult) -> dict[str, dict[str, list[str]]]:
     return out
 
 
-def to_json(result: Consolidation) -> dict[str, Any]:
-    """The machine-readable result; same inputs give the same JSON."""
-    people = []
+def _person_json(result: Consolidation, p: PersonResult) -> dict[str, Any]:
     dp = result.rubric.scoring.decimals
-    for p in result.people:
-        kpis = {
-            k: {"value": _num(o.value, dp), "level": o.level, "na": o.na} for k, o in p.kpis.items()
-        }
-        s = p.score
-        rank = result.ranks.get(p.officer.person_id)
-        people.append(
-            {
-                "person_id": p.officer.person_id,
-                "name": p.officer.name,
-                "position": p.officer.position,
-                "district_code": p.officer.district_code,
-                "probation": p.officer.probation,
-                "status": p.status,
-                "kpis": kpis,
-                "team_score": _num(s.team_score) if s else None,
-                "individual_score": _num(s.individual_score) if s else None,
-                "achievement": _num(s.achievement) if s else None,
-                "competency": _num(p.competency, dp),
-                "total": _num(s.total) if s else None,
-                "band": s.band if s else None,
-                "rank_district": rank[0] if rank else None,
-                "rank_province": rank[1] if rank else None,
-                "file": p.file,
-                "sources": _sources(p),
-            }
-        )
+    kpis = {
+        k: {"value": _num(o.value, dp), "level": o.level, "na": o.na} for k, o in p.kpis.items()
+    }
+    s = p.score
+    rank = result.ranks.get(p.officer.person_id)
     return {
-        "rubric": {"id": result.rubric.id, "sha256": result.rubric.sha256},
-        "people": people,
+        "person_id": p.officer.person_id,
+        "name": p.officer.name,
+        "position": p.officer.position,
+        "district_code": p.officer.district_code,
+        "probation": p.officer.probation,
+        "status": p.status,
+        "kpis": kpis,
+        "team_score": _num(s.team_score) if s else None,
+        "individual_score": _num(s.individual_score) if s else None,
+        "achievement": _num(s.achievement) if s else None,
+        "competency": _num(p.competency, dp),
+        "total": _num(s.total) if s else None,
+        "band": s.band if s else None,
+        "rank_district": rank[0] if rank else None,
+        "rank_province": rank[1] if rank else None,
+        "file": p.file,
+        "sources": _sources(p),
+    }
+
+
+def _rest_json(result: Consolidation) -> dict[str, Any]:
+    return {
         "districts": [
             {
                 "district_code": d.district.code,
@@ -401,3 +399,30 @@ def to_json(result: Consolidation) -> dict[str, Any]:
         ],
         "findings": [f.as_dict() for f in result.findings],
     }
+
+
+def to_json(result: Consolidation) -> dict[str, Any]:
+    """The machine-readable result; same inputs give the same JSON."""
+    return {
+        "rubric": {"id": result.rubric.id, "sha256": result.rubric.sha256},
+        "people": [_person_json(result, p) for p in result.people],
+        **_rest_json(result),
+    }
+
+
+def iter_json(result: Consolidation) -> Iterator[str]:
+    """``json.dumps(to_json(result))`` (compact) in pieces, one officer at a time, so a
+    country's result is never held as one dict and one string."""
+    import json
+
+    def dumps(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    rubric = {"id": result.rubric.id, "sha256": result.rubric.sha256}
+    yield '{"rubric":' + dumps(rubric) + ',"people":['
+    for n, p in enumerate(result.people):
+        yield ("," if n else "") + dumps(_person_json(result, p))
+    yield "]"
+    for key, value in _rest_json(result).items():
+        yield f',"{key}":' + dumps(value)
+    yield "}"

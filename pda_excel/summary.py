@@ -9,7 +9,6 @@ computed is an empty cell, never 0. Thai labels live in thai.py.
 from __future__ import annotations
 
 import functools
-import json
 import math
 import re
 import unicodedata
@@ -27,8 +26,8 @@ import xlsxwriter
 
 from . import thai
 from .assess import KpiOutcome, PersonResult, Source
-from .atomic import atomic_path, write_text
-from .consolidate import Consolidation, DistrictResult, to_json
+from .atomic import atomic_path
+from .consolidate import Consolidation, DistrictResult, iter_json
 from .rubric import Condition, Kpi, Rubric, format_number
 from .scoring import round_half_up
 
@@ -40,7 +39,6 @@ WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
     "strings_to_urls": False,
     "strings_to_numbers": False,
-    "in_memory": True,  # no temporary files outside the target's folder
 }
 # Text starting with one of these could be taken for a formula when a cell is edited; such
 # cells get Excel's quote prefix so they stay text.
@@ -914,7 +912,9 @@ def write_summary(
     with atomic_path(Path(path)) as tmp, warnings.catch_warnings():
         # xlsxwriter reports some mistakes (an over-long footer, a bad range) only as warnings.
         warnings.filterwarnings("error", module="xlsxwriter")
-        wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
+        # Sheet XML is assembled in temporary files beside the target (not in memory, not in
+        # the system's temp folder): a national summary is tens of MB of XML.
+        wb = xlsxwriter.Workbook(str(tmp), {**WORKBOOK_OPTIONS, "tmpdir": str(tmp.parent)})
         wb.set_properties(
             {
                 "title": thai.SUMMARY_TITLES["people"],
@@ -934,9 +934,9 @@ def write_summary(
 
 def write_json(result: Consolidation, path: Path) -> None:
     """The machine-readable result (consolidate.to_json), written atomically."""
-    # Compact separators keep json on its C encoder: a country's result is 13,000 officers.
-    text = json.dumps(to_json(result), ensure_ascii=False, separators=(",", ":"))
-    write_text(Path(path), text + "\n")
+    with atomic_path(Path(path)) as tmp, tmp.open("w", encoding="utf-8") as out:
+        out.writelines(iter_json(result))
+        out.write("\n")
 
 
 def _table(rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:

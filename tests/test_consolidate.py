@@ -393,6 +393,7 @@ def test_cli_exit_codes_outputs_and_inputs_unchanged(rnd: Round, tmp_path: Path)
     assert out.is_file() and js.is_file()
     data = json.loads(js.read_text("utf-8"))
     assert data["rubric"] == {"id": rnd.rubric.id, "sha256": rnd.rubric.sha256}
+    assert data == to_json(rnd.run(folder))  # the streamed file is the library's result
     assert {f: sha256(f) for f in files} == before
     # Something missing: outputs written, exit 1, and the screen says what.
     files[2].unlink()
