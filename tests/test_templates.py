@@ -954,3 +954,19 @@ def test_first_page_renders_to_png(pdfs: list[Path], tmp_path: Path) -> None:
     png = Path(prefix + ".png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert png.stat().st_size > 10_000  # a page of text, not a blank sheet
+
+
+def test_fast_formula_path_writes_what_xlsxwriter_would() -> None:
+    from xlsxwriter.worksheet import Worksheet
+
+    from pda_excel.templates import _PreviewSheet
+
+    formulas = [
+        '=IF(AND(ISNUMBER(H5),H5>=90),5,IF(OR(NOT(ISNUMBER(H5))),"",0))',
+        "=ROUND(SUMPRODUCT(J5:J11,K5:K11)*100/SUM(K5:K11)/5,2)",
+        "=IF(ISNUMBER(MATCH(TRIM(N5),{\"x\"},0)),ABS(SIGN(I5)),0)",
+        "=XLOOKUP(A1,B1:B9,C1:C9)",  # not ours: falls back to xlsxwriter's own expansion
+        "{=SUM(A1:A3)}",
+    ]
+    for f in formulas:
+        assert _PreviewSheet()._prepare_formula(f) == Worksheet()._prepare_formula(f), f
