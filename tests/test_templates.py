@@ -964,7 +964,7 @@ def test_fast_formula_path_writes_what_xlsxwriter_would() -> None:
     formulas = [
         '=IF(AND(ISNUMBER(H5),H5>=90),5,IF(OR(NOT(ISNUMBER(H5))),"",0))',
         "=ROUND(SUMPRODUCT(J5:J11,K5:K11)*100/SUM(K5:K11)/5,2)",
-        "=IF(ISNUMBER(MATCH(TRIM(N5),{\"x\"},0)),ABS(SIGN(I5)),0)",
+        '=IF(ISNUMBER(MATCH(TRIM(N5),{"x"},0)),ABS(SIGN(I5)),0)',
         "=XLOOKUP(A1,B1:B9,C1:C9)",  # not ours: falls back to xlsxwriter's own expansion
         "{=SUM(A1:A3)}",
     ]
