@@ -273,7 +273,7 @@ class DistrictAssessor:
                     layout.kpi_key(owner, kpi, "numerator"),
                     value=format_number(num),
                     found=format_number(den),
-                    valid=f"ร้อยละ {format_number(hi)}",
+                    valid=format_number(hi),
                 )
                 f["numerator"] = None
         refs = [f.get(r) for r in kpi.references]
