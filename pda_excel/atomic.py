@@ -1,4 +1,4 @@
-"""Atomic output: write to a temporary file beside the target, then rename over it."""
+"""Files: atomic output (a temporary file beside the target, renamed over it) and hashing."""
 
 from __future__ import annotations
 
@@ -36,3 +36,14 @@ def write_bytes(target: Path, data: bytes) -> None:
 
 def write_text(target: Path, text: str) -> None:
     write_bytes(target, text.encode("utf-8"))
+
+
+def sha256_of(path: Path) -> str:
+    """SHA-256 of a file, read in blocks."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -33,10 +33,6 @@ KINDS: dict[str, InputKind] = {
     )
 }
 
-# Fields that hold a number of percent (85 means 85 %): an Excel percentage format is scaled.
-PERCENT_FIELDS = frozenset({"percent"})
-STEP_FIELDS = frozenset({"steps"})
-
 
 def derive_measures(kind: str, fields: dict[str, Fraction | None]) -> dict[str, Fraction | None]:
     """Turn entered fields into the measures level rules test; None stays unknown."""

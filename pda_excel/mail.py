@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
-import hashlib
 import ipaddress
 import os
 import re
@@ -27,6 +26,7 @@ from importlib import resources
 from pathlib import Path
 
 from . import atomic
+from .atomic import sha256_of
 from .errors import PdaError, UsageError
 from .rubric import Deadline, Rubric
 from .thai import date_long, date_short, thai_digits
@@ -115,14 +115,6 @@ def sender_address(sender: str) -> str:
 # -- the plan -----------------------------------------------------------------------------------
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _read_manifest(manifest: Path) -> list[dict[str, str]]:
     try:
         with manifest.open(encoding="utf-8-sig", newline="") as fh:
@@ -193,7 +185,7 @@ def plan_mail(manifest: Path) -> MailPlan:
             continue
         expected = row.get("sha256", "").lower()
         try:
-            actual = _sha256(attachment)
+            actual = sha256_of(attachment)
         except OSError as exc:
             plan.problems.append(f"{where}: cannot read attachment {attachment}: {exc}")
             continue

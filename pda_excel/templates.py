@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
-import hashlib
 import io
 import math
 import re
@@ -29,7 +28,7 @@ from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cel
 from xlsxwriter.worksheet import Worksheet
 
 from . import layout, thai
-from .atomic import atomic_path
+from .atomic import atomic_path, sha256_of
 from .inputs import KINDS
 from .layout import CellSpec, Person
 from .roster import District, Roster
@@ -1357,14 +1356,6 @@ def write_district_template(
 # -- a whole roster -----------------------------------------------------------------------------
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def write_templates(
     rubric: Rubric,
     roster: Roster,
@@ -1396,7 +1387,7 @@ def write_templates(
             raise ValueError(f"{name} would leave {out_dir}")
         with atomic_path(path) as tmp:
             write_district_template(rubric, district, roster.targets_for(code), tmp, generated_at)
-            digest = _sha256(tmp)
+            digest = sha256_of(tmp)
         rows.append(
             ManifestRow(code, district.name, district.email, name, digest, len(district.officers))
         )
