@@ -34,7 +34,6 @@ class KpiOutcome:
     fields: dict[str, Fraction | None] = field(default_factory=dict)
     na: bool = False
     level: int | None = None
-    explanation: str = ""
     sources: dict[str, Source] = field(default_factory=dict)
 
     @property
@@ -170,7 +169,6 @@ class DistrictAssessor:
         if row_key not in self.ret.rows or self.ret.rows[row_key][1] < 0:
             if row_key not in self.ret.rows:
                 self._finding("missing_row", None, row_key, row_key=row_key)
-            out.explanation = "ไม่พบแถวในแบบฟอร์ม"
             return out
         cells = self.ret.cells
         raw_fields: dict[str, RawCell] = {}
@@ -199,7 +197,6 @@ class DistrictAssessor:
                         "na_not_allowed", typed, key, valid=_valid_text(kpi, fld, self.rubric)
                     )
                     raw_fields[fld] = RawCell(None, typed.sheet, typed.cell)
-                    out.fields[fld] = None
         # Locked reference targets from the roster win over what the file says.
         locked = self.targets.get((owner, kpi.id))
         if na:
@@ -216,10 +213,8 @@ class DistrictAssessor:
                     layout.kpi_key(owner, kpi, fld),
                     value=str(typed.value)[:60],
                 )
-                out.explanation = "ระบุทั้งไม่มีภารกิจและผลงาน"
                 return out
             out.na = True
-            out.explanation = "ไม่มีภารกิจ: ไม่นำมาคิดคะแนน"
             return out
         for fld in kpi.fields:
             key = layout.kpi_key(owner, kpi, fld)
@@ -249,13 +244,11 @@ class DistrictAssessor:
         result = kpi_level(kpi, out.fields)
         out.level = result.level
         if result.level is None:
-            out.explanation = result.explanation
             self._report_missing(owner, kpi, out, raw_fields)
         elif result.level == 0:
             shown = format_number(out.value) if out.value is not None else "-"
             src = next(iter(raw_fields.values()), None)
-            out.explanation = result.explanation
-            self._finding("level_zero", src, row_key, value=shown, valid=out.explanation)
+            self._finding("level_zero", src, row_key, value=shown, valid=result.explanation)
         return out
 
     def _cross_checks(

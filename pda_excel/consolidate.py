@@ -178,12 +178,11 @@ def consolidate(
     reads = read_all(
         paths, rubric, roster, jobs=jobs, display=lambda p: _shown(p, base), progress=progress
     )
-    assessed = {id(r.ret): r for r in reads}
-    returns = [r.ret for r in reads]
     files: list[FileRecord] = []
-    by_district: dict[str, list[ReturnFile]] = {}
+    by_district: dict[str, list[Read]] = {}
     name_hint: dict[str, list[str]] = {}
-    for ret in returns:
+    for read in reads:
+        ret = read.ret
         findings += ret.findings
         rec = FileRecord(
             ret.path,
@@ -223,26 +222,27 @@ def consolidate(
                 make("file_name_district", file=ret.path, found=hint.group(1), valid=code)
             )
         rec.status = "accepted"
-        by_district.setdefault(code, []).append(ret)
+        by_district.setdefault(code, []).append(read)
 
     record = {r.path: r for r in files}
     districts: list[DistrictResult] = []
     for code, district in roster.districts.items():
         candidates = by_district.get(code, [])
-        unique: dict[str, ReturnFile] = {}
-        for ret in candidates:
+        unique: dict[str, Read] = {}
+        for read in candidates:
+            ret = read.ret
             if ret.sha256 in unique:
-                first = unique[ret.sha256]
+                first = unique[ret.sha256].ret
                 dup = make("duplicate_file", file=ret.path, other=first.path)
                 findings.append(dup)
                 record[ret.path].status = "duplicate"
                 record[ret.path].reason = dup.message
             else:
-                unique[ret.sha256] = ret
-        result = DistrictResult(district, "missing", [r.path for r in candidates])
+                unique[ret.sha256] = read
+        result = DistrictResult(district, "missing", [r.ret.path for r in candidates])
         if len(unique) > 1:
-            names = [r.path for r in unique.values()]
-            for ret in unique.values():
+            names = [r.ret.path for r in unique.values()]
+            for ret in (r.ret for r in unique.values()):
                 others = ", ".join(n for n in names if n != ret.path)
                 f = make(
                     "conflict", file=ret.path, district=f"{code} {district.name}", other=others
@@ -252,9 +252,8 @@ def consolidate(
                 record[ret.path].reason = f.message
             result.status = "rejected"
         elif unique:
-            ret = next(iter(unique.values()))
+            done = next(iter(unique.values()))
             result.status = "received"
-            done = assessed[id(ret)]
             assert done.people is not None
             result.people = done.people
             findings += done.findings

@@ -222,11 +222,11 @@ def _collect_rows(
                 )
             )
             ret.rows[row_key] = ("", -1)  # ambiguous: neither copy is used
-            for k in [k for k in ret.cells if layout.split_key(k, kpi_ids)[0] == row_key]:
-                del ret.cells[k]
+            for _, key in _row_fields(rubric, row_key):
+                ret.cells.pop(key, None)
             continue
         ret.rows[row_key] = (sheet, r)
-        for fld, key in _row_fields(rubric, kpi_ids, row_key):
+        for fld, key in _row_fields(rubric, row_key):
             c = columns.get(fld)
             if c is None:
                 continue
@@ -244,15 +244,13 @@ def _is_row_key(text: str, kpi_ids: set[str], holds_people: bool) -> bool:
     return len(parts) == 1 and holds_people and text != FIELD_HEADERS["key"]
 
 
-def _row_fields(rubric: Rubric, kpi_ids: set[str], row_key: str) -> list[tuple[str, str]]:
-    """(field, key) of every input a row with this row key may hold."""
-    _, rest = layout.split_key(row_key, kpi_ids)
-    if rest is None and "/" in row_key:
-        kpi = rubric.kpis[row_key.split("/")[1]]
-        pairs = [(f, layout.kpi_key(row_key.split("/")[0], kpi, f)) for f in kpi.fields]
-        if kpi.allow_na:
-            pairs.append((layout.NA_FIELD, f"{row_key}/{layout.NA_FIELD}"))
-        return pairs
+def _row_fields(rubric: Rubric, row_key: str) -> list[tuple[str, str]]:
+    """(field, key) of every input a row may hold; `row_key` passed :func:`_is_row_key`."""
     if "/" not in row_key:
         return [(layout.COMPETENCY, f"{row_key}/{layout.COMPETENCY}")]
-    return []
+    owner, kpi_id = row_key.split("/")
+    kpi = rubric.kpis[kpi_id]
+    pairs = [(f, layout.kpi_key(owner, kpi, f)) for f in kpi.fields]
+    if kpi.allow_na:
+        pairs.append((layout.NA_FIELD, f"{row_key}/{layout.NA_FIELD}"))
+    return pairs

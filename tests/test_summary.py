@@ -90,13 +90,11 @@ def outcome(kpi_id: str, file: str, row: int, **fields: Fraction | None) -> KpiO
         "steps": "L",
     }
     sources = {f: Source(file, sheet, f"{columns[f]}{row}") for f in fields}
-    return KpiOutcome(kpi_id, dict(fields), False, result.level, result.explanation, sources)
+    return KpiOutcome(kpi_id, dict(fields), False, result.level, sources)
 
 
 def not_applicable(kpi_id: str, file: str, row: int) -> KpiOutcome:
-    return KpiOutcome(
-        kpi_id, {}, True, None, "ไม่มีภารกิจ", {"na": Source(file, SHEET_PEOPLE, f"M{row}")}
-    )
+    return KpiOutcome(kpi_id, {}, True, None, {"na": Source(file, SHEET_PEOPLE, f"M{row}")})
 
 
 def refs() -> dict[str, Fraction]:
