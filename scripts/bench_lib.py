@@ -132,7 +132,7 @@ def district_code(i: int) -> str:
 
 def write_roster_csv(path: Path, districts: int, officers: int, seed: int) -> None:
     """A fictional province-wide roster: `districts` districts of `officers` officers each."""
-    from pda_excel import samples
+    from pda_excel.round import samples
 
     rng = random.Random(seed)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -166,8 +166,8 @@ _W: dict[str, Any] = {}
 
 
 def _setup_init(roster_path: str, seed: int) -> None:
-    from pda_excel.roster import load_roster
-    from pda_excel.rubric import load_rubric
+    from pda_excel.core.rubric import load_rubric
+    from pda_excel.round.roster import load_roster
 
     rubric = load_rubric(None)
     _W.update(rubric=rubric, roster=load_roster(Path(roster_path), rubric), seed=seed)
@@ -175,10 +175,10 @@ def _setup_init(roster_path: str, seed: int) -> None:
 
 def _setup_chunk(args: tuple[int, list[str], str, str]) -> int:
     """Templates of some districts (with the library's write_templates), then their returns."""
-    from pda_excel.fill import fill_workbook
-    from pda_excel.roster import Roster
-    from pda_excel.samples import return_values
-    from pda_excel.templates import write_templates
+    from pda_excel.round.roster import Roster
+    from pda_excel.round.samples import return_values
+    from pda_excel.workbooks.fill import fill_workbook
+    from pda_excel.workbooks.template import write_templates
 
     index, codes, templates_dir, returns_dir = args
     rubric, roster, seed = _W["rubric"], _W["roster"], _W["seed"]
@@ -223,8 +223,8 @@ def _bare_spec(template: Path) -> dict[str, Any]:
 
 
 def _setup_params(args: argparse.Namespace) -> dict[str, Any]:
-    from pda_excel import layout
-    from pda_excel.rubric import load_rubric
+    from pda_excel.core import keys as layout
+    from pda_excel.core.rubric import load_rubric
 
     return {
         "setup_version": SETUP_VERSION,
@@ -293,9 +293,9 @@ def write_bare_spec(work: Path) -> dict[str, Any]:
 
     The cached returns may come from an older template; the bare writer must copy the current one.
     """
-    from pda_excel.roster import load_roster
-    from pda_excel.rubric import load_rubric
-    from pda_excel.templates import write_district_template
+    from pda_excel.core.rubric import load_rubric
+    from pda_excel.round.roster import load_roster
+    from pda_excel.workbooks.template import write_district_template
 
     rubric = load_rubric(None)
     roster = load_roster(work / "roster.csv", rubric)

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import openpyxl
 
-from pda_excel import layout
-from pda_excel.consolidate import Consolidation, consolidate, to_json
-from pda_excel.fill import fill_workbook, meta_table
-from pda_excel.roster import Roster, load_roster
-from pda_excel.rubric import Rubric, load_rubric
-from pda_excel.samples import return_values
-from pda_excel.templates import safe_filename, write_templates
+from pda_excel.core import keys as layout
+from pda_excel.core.rubric import Rubric, load_rubric
+from pda_excel.round.consolidate import Consolidation, consolidate, to_json
+from pda_excel.round.roster import Roster, load_roster
+from pda_excel.round.samples import return_values
+from pda_excel.workbooks.fill import fill_workbook, meta_table
+from pda_excel.workbooks.template import safe_filename, write_templates
 
 OFFICERS = {
     "2701": [("2701001", "นายสมชาย ใจดี", "พัฒนาการอำเภอ", ""),

@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 from pipeline import Round, cell_of, make_round, sha256
 
-from pda_excel import layout
-from pda_excel.annotate import FINDINGS_SHEET
-from pda_excel.cli import cli
-from pda_excel.fill import fill_workbook
+from pda_excel.core import keys as layout
+from pda_excel.surfaces.cli import cli
+from pda_excel.workbooks.annotate import FINDINGS_SHEET
+from pda_excel.workbooks.fill import fill_workbook
 
 
 @pytest.fixture(scope="module")

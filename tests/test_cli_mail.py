@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 from pipeline import NAMES, OFFICERS, write_roster
 
-from pda_excel.cli import cli
+from pda_excel.surfaces.cli import cli
 
 
 @pytest.fixture

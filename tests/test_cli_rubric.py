@@ -12,8 +12,8 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from pda_excel.cli import cli
-from pda_excel.rubric import load_rubric
+from pda_excel.core.rubric import load_rubric
+from pda_excel.surfaces.cli import cli
 
 SHIPPED = Path(str(resources.files("pda_excel.data").joinpath("rubric-2567-1.yaml")))
 DATA_DIR = Path(__file__).parent / "data" / "rubrics"

@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 from pipeline import Round, cell_of, codes, copy, make_round, person, sha256, write_roster
 
-from pda_excel import layout
-from pda_excel.cli import cli
-from pda_excel.consolidate import to_json
+from pda_excel.core import keys as layout
+from pda_excel.round.consolidate import to_json
+from pda_excel.surfaces.cli import cli
 
 
 @pytest.fixture(scope="module")
@@ -415,10 +415,10 @@ def test_formula_text_from_roster_and_returns_stays_text(tmp_path: Path) -> None
     roster = write_roster(tmp_path / "roster.xlsx", officers, {"2701": "เมือง"})
     tpl = tmp_path / "tpl"
     assert _cli(["templates", "--roster", str(roster), "--out", str(tpl)])[0] == 0
-    from pda_excel.fill import fill_workbook
-    from pda_excel.roster import load_roster
-    from pda_excel.rubric import load_rubric
-    from pda_excel.samples import return_values
+    from pda_excel.core.rubric import load_rubric
+    from pda_excel.round.roster import load_roster
+    from pda_excel.round.samples import return_values
+    from pda_excel.workbooks.fill import fill_workbook
 
     rubric = load_rubric()
     values = return_values(rubric, load_roster(roster, rubric), "2701")
@@ -459,8 +459,8 @@ def test_python_m_entry_point_consolidates(rnd: Round, tmp_path: Path) -> None:
 def test_national_scale_figure_sources_move_to_the_json(
     rnd: Round, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pda_excel import summary
-    from pda_excel.thai import SOURCES_IN_JSON
+    from pda_excel.core.thai import SOURCES_IN_JSON
+    from pda_excel.workbooks import summary
 
     folder = tmp_path / "in"
     rnd.fill_all(folder)

@@ -9,12 +9,12 @@ import pytest
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
-from pda_excel.check import check_file
-from pda_excel.cli import cli
-from pda_excel.fill import fill_workbook, meta_table
-from pda_excel.roster import load_roster
-from pda_excel.rubric import load_rubric
-from pda_excel.samples import DISTRICTS, NOT_RETURNED, mistakes, write_sample_round
+from pda_excel.core.rubric import load_rubric
+from pda_excel.round.check import check_file
+from pda_excel.round.roster import load_roster
+from pda_excel.round.samples import DISTRICTS, NOT_RETURNED, mistakes, write_sample_round
+from pda_excel.surfaces.cli import cli
+from pda_excel.workbooks.fill import fill_workbook, meta_table
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from pda_excel.consolidate import consolidate
-from pda_excel.roster import load_roster
-from pda_excel.rubric import load_rubric
-from pda_excel.summary import write_summary
+from pda_excel.core.rubric import load_rubric
+from pda_excel.round.consolidate import consolidate
+from pda_excel.round.roster import load_roster
+from pda_excel.workbooks.summary import write_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden" / "summary-sample.json"

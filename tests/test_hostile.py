@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from pipeline import Round, cell_of, make_round, person, sha256
 
-from pda_excel.consolidate import Consolidation, to_json
+from pda_excel.round.consolidate import Consolidation, to_json
 
 BAD = "2703"  # the district whose file is replaced by a hostile one
 

@@ -31,8 +31,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.styles import Font
 
-from pda_excel import intake as intake_mod
-from pda_excel.intake import (
+from pda_excel.intake import base as intake_base
+from pda_excel.intake import ods as intake_ods
+from pda_excel.intake import ooxml as intake_ooxml
+from pda_excel.intake.gate import (
     ERROR,
     WARNING,
     Intake,
@@ -475,12 +477,12 @@ def test_libreoffice_ods_really_uses_repeats(lo_files: dict[str, Path]) -> None:
 
 
 def _fast_slow(xml: bytes, styles: bytes, **limits: int) -> tuple[Any, Any]:
-    lim = intake_mod._Limits(20_000_000, 100_000_000, 200, limits.get("rows", 20_000),
+    lim = intake_base.Limits(20_000_000, 100_000_000, 200, limits.get("rows", 20_000),
                              limits.get("cols", 200))  # fmt: skip
-    pxfs = intake_mod._percent_xfs(styles)
+    pxfs = intake_ooxml._percent_xfs(styles)
     return (
-        intake_mod._scan_xlsx_fast(xml, lim, pxfs),
-        intake_mod._scan_xlsx_slow(xml, lim, pxfs),
+        intake_ooxml._scan_xlsx_fast(xml, lim, pxfs),
+        intake_ooxml._scan_xlsx_slow(xml, lim, pxfs),
     )
 
 
@@ -508,17 +510,17 @@ def test_ods_fast_path_used_and_equals_robust_path(
 ) -> None:
     path = lo_copy("percent.ods")
     calls: list[object] = []
-    real = intake_mod._scan_ods_fast
+    real = intake_ods._scan_ods_fast
 
     def spy(*args: Any) -> Any:
         result = real(*args)
         calls.append(result)
         return result
 
-    monkeypatch.setattr(intake_mod, "_scan_ods_fast", spy)
+    monkeypatch.setattr(intake_ods, "_scan_ods_fast", spy)
     fast = inspect(path)
     assert calls and calls[0] is not None
-    monkeypatch.setattr(intake_mod, "_scan_ods_fast", lambda *args: None)
+    monkeypatch.setattr(intake_ods, "_scan_ods_fast", lambda *args: None)
     slow = inspect(path)
     assert fast.percent_cells == slow.percent_cells == PCT_EXPECTED
 
@@ -1181,7 +1183,7 @@ def test_template_inspection_is_fast(tmp_path: Path, monkeypatch: pytest.MonkeyP
     def no_slow_path(*args: object) -> None:
         raise AssertionError("a normal template must not need the robust scanner")
 
-    monkeypatch.setattr(intake_mod, "_scan_xlsx_slow", no_slow_path)
+    monkeypatch.setattr(intake_ooxml, "_scan_xlsx_slow", no_slow_path)
     result = inspect(path)
     assert result.ok and result.problems == []
     assert len(result.percent_cells["แบบรายงาน"]) == 149 * 3

@@ -25,8 +25,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from openpyxl import Workbook
 
-from pda_excel.errors import UsageError
-from pda_excel.mail import (
+from pda_excel.core.errors import UsageError
+from pda_excel.core.rubric import load_rubric
+from pda_excel.round.mail import (
     PLACEHOLDERS,
     XLSX_TYPE,
     MailError,
@@ -39,7 +40,6 @@ from pda_excel.mail import (
     smtp_password,
     write_drafts,
 )
-from pda_excel.rubric import load_rubric
 
 RUBRIC = load_rubric()
 SENDER = "สำนักงานพัฒนาชุมชนจังหวัดสระแก้ว <pdo@example.go.th>"

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from pda_excel.numbers import MAX_TEXT_LEN, Parsed, is_blank, parse_number, parse_steps
+from pda_excel.intake.numbers import MAX_TEXT_LEN, Parsed, is_blank, parse_number, parse_steps
 
 TO_THAI = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 

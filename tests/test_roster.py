@@ -8,9 +8,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pda_excel.errors import RosterError
-from pda_excel.roster import load_roster
-from pda_excel.rubric import Rubric, load_rubric
+from pda_excel.core.errors import RosterError
+from pda_excel.core.rubric import Rubric, load_rubric
+from pda_excel.round.roster import load_roster
 
 THAI_HEADER = "รหัส,ชื่อ-สกุล,ตำแหน่ง,รหัสอำเภอ,อำเภอ,อีเมล,ทดลองงาน"
 GOOD_ROWS = [

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
-from pda_excel.errors import RubricError
-from pda_excel.rubric import Rubric, load_rubric, parse_rubric, semantic_problems
+from pda_excel.core.errors import RubricError
+from pda_excel.core.rubric import Rubric, load_rubric, parse_rubric, semantic_problems
 
 SHIPPED_TEXT = resources.files("pda_excel.data").joinpath("rubric-2567-1.yaml").read_text("utf-8")
 DATA_DIR = Path(__file__).parent / "data" / "rubrics"

@@ -18,8 +18,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pda_excel.rubric import Kpi, Rubric, load_rubric, parse_rubric
-from pda_excel.scoring import (
+from pda_excel.core.rubric import Kpi, Rubric, load_rubric, parse_rubric
+from pda_excel.core.scoring import (
     LevelResult,
     band_of,
     combine,

@@ -25,13 +25,13 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pda_excel import summary
-from pda_excel.assess import KpiOutcome, PersonResult, Source
-from pda_excel.consolidate import Consolidation, DistrictResult, FileRecord, to_json
-from pda_excel.findings import make, sort_key
-from pda_excel.roster import District, Officer, Roster
-from pda_excel.rubric import load_rubric
-from pda_excel.scoring import kpi_level, round_half_up, score_person
+from pda_excel.core.findings import make, sort_key
+from pda_excel.core.rubric import load_rubric
+from pda_excel.core.scoring import kpi_level, round_half_up, score_person
+from pda_excel.round.assess import KpiOutcome, PersonResult, Source
+from pda_excel.round.consolidate import Consolidation, DistrictResult, FileRecord, to_json
+from pda_excel.round.roster import District, Officer, Roster
+from pda_excel.workbooks import summary
 
 F = Fraction
 RUBRIC = load_rubric()

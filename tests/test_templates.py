@@ -26,12 +26,13 @@ from libreoffice import convert, recalculate_many
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from python_calamine import CalamineWorkbook
 
-from pda_excel import layout, thai
-from pda_excel.fill import fill_workbook, meta_table
-from pda_excel.roster import Roster, load_roster
-from pda_excel.rubric import Rubric, load_rubric, parse_rubric
-from pda_excel.scoring import combine, group_score, kpi_level, score_person
-from pda_excel.templates import (
+from pda_excel.core import keys as layout
+from pda_excel.core import thai
+from pda_excel.core.rubric import Rubric, load_rubric, parse_rubric
+from pda_excel.core.scoring import combine, group_score, kpi_level, score_person
+from pda_excel.round.roster import Roster, load_roster
+from pda_excel.workbooks.fill import fill_workbook, meta_table
+from pda_excel.workbooks.template import (
     BODY_SIZE,
     HEADER_SIZE,
     LINE_EM,
@@ -522,7 +523,7 @@ def test_roster_text_never_becomes_a_formula(gen: Generated) -> None:
 
 
 def test_ratio_levels_compare_whole_numbers_without_division(gen: Generated) -> None:
-    from pda_excel.templates import level_formula
+    from pda_excel.workbooks.template import level_formula
 
     cells = {"numerator": "I5", "denominator": "J5"}
     formula = level_formula(gen.rubric.kpis["I1"], cells)
@@ -532,7 +533,7 @@ def test_ratio_levels_compare_whole_numbers_without_division(gen: Generated) -> 
 
 
 def test_two_districts_may_not_share_a_file_name(gen: Generated, tmp_path: Path) -> None:
-    from pda_excel.roster import District
+    from pda_excel.round.roster import District
 
     officers = gen.roster.districts["2701"].officers
     districts = {
@@ -546,7 +547,7 @@ def test_two_districts_may_not_share_a_file_name(gen: Generated, tmp_path: Path)
 
 
 def test_a_district_without_officers_is_refused(gen: Generated, tmp_path: Path) -> None:
-    from pda_excel.roster import District
+    from pda_excel.round.roster import District
 
     with pytest.raises(ValueError, match="no officers"):
         write_district_template(gen.rubric, District("2700", "x", "", ()), {}, tmp_path / "x", NOW)
@@ -846,7 +847,7 @@ LARGE = 12
 
 @pytest.fixture(scope="module")
 def pdfs(gen: Generated, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    from pda_excel.roster import District, Officer
+    from pda_excel.round.roster import District, Officer
 
     folder = tmp_path_factory.mktemp("pdf")
     officers = tuple(
@@ -959,7 +960,7 @@ def test_first_page_renders_to_png(pdfs: list[Path], tmp_path: Path) -> None:
 def test_fast_formula_path_writes_what_xlsxwriter_would() -> None:
     from xlsxwriter.worksheet import Worksheet
 
-    from pda_excel.templates import _PreviewSheet
+    from pda_excel.workbooks.template import _PreviewSheet
 
     formulas = [
         '=IF(AND(ISNUMBER(H5),H5>=90),5,IF(OR(NOT(ISNUMBER(H5))),"",0))',

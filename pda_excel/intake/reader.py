@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import layout
-from .findings import Finding, make
-from .intake import a1, inspect_file
-from .rubric import Rubric
-from .thai import FIELD_HEADERS
+from ..core import keys
+from ..core.findings import Finding, make
+from ..core.rubric import Rubric
+from ..core.thai import FIELD_HEADERS
+from .base import a1
+from .gate import inspect_file
 
 MACHINE_HEADER_SCAN = 12  # rows searched for the machine header row
 
@@ -88,22 +89,22 @@ def read_return(path: Path, rubric: Rubric, display: str | None = None) -> Retur
         from python_calamine import CalamineWorkbook
 
         wb = CalamineWorkbook.from_filelike(io.BytesIO(intake.data))
-        names = [n for n in wb.sheet_names if n != layout.SHEET_INSTRUCTIONS]
+        names = [n for n in wb.sheet_names if n != keys.SHEET_INSTRUCTIONS]
         # The instructions sheet holds no values: it is not parsed at all.
         sheets = {n: wb.get_sheet_by_name(n).to_python(skip_empty_area=False) for n in names}
     except Exception as exc:  # calamine raises assorted error types on damaged files
         ret.findings.append(make("unreadable", file=shown, detail=str(exc)[:200]))
         return ret
-    if layout.META_SHEET not in sheets:
+    if keys.META_SHEET not in sheets:
         ret.findings.append(make("not_a_template", file=shown))
         return ret
-    ret.meta = _read_meta(sheets[layout.META_SHEET])
+    ret.meta = _read_meta(sheets[keys.META_SHEET])
     if not _fingerprint_ok(ret, rubric):
         return ret
     kpi_ids = set(rubric.kpis)
     found_any = False
     for name in names:
-        if name == layout.META_SHEET:
+        if name == keys.META_SHEET:
             continue
         rows = sheets[name]
         header = _machine_header(rows)
@@ -129,7 +130,7 @@ def _read_meta(rows: list[list[Any]]) -> dict[str, str]:
         first = _text(row[0]) if row else ""
         if not first:
             continue
-        if first == layout.META_TABLE_HEADER[0] and len(row) > 1 and _text(row[1]) == "sheet":
+        if first == keys.META_TABLE_HEADER[0] and len(row) > 1 and _text(row[1]) == "sheet":
             break
         meta[first] = _text(row[1]) if len(row) > 1 else ""
     return meta
@@ -138,14 +139,14 @@ def _read_meta(rows: list[list[Any]]) -> dict[str, str]:
 def _fingerprint_ok(ret: ReturnFile, rubric: Rubric) -> bool:
     meta = ret.meta
     version = meta.get("format_version", "")
-    if version != str(layout.TEMPLATE_FORMAT):
+    if version != str(keys.TEMPLATE_FORMAT):
         ret.findings.append(
             make(
                 "template_format",
                 file=ret.path,
-                sheet=layout.META_SHEET,
+                sheet=keys.META_SHEET,
                 found=version or "-",
-                valid=layout.TEMPLATE_FORMAT,
+                valid=keys.TEMPLATE_FORMAT,
             )
         )
         return False
@@ -155,7 +156,7 @@ def _fingerprint_ok(ret: ReturnFile, rubric: Rubric) -> bool:
             make(
                 "wrong_round",
                 file=ret.path,
-                sheet=layout.META_SHEET,
+                sheet=keys.META_SHEET,
                 found=f"{rid or '-'} ({meta.get('round', '-')})",
                 valid=f"{rubric.id} ({rubric.round}/{rubric.fiscal_year})",
             )
@@ -166,14 +167,14 @@ def _fingerprint_ok(ret: ReturnFile, rubric: Rubric) -> bool:
             make(
                 "wrong_rubric",
                 file=ret.path,
-                sheet=layout.META_SHEET,
+                sheet=keys.META_SHEET,
                 found=(sha[:12] or "-"),
                 valid=rubric.sha256[:12],
             )
         )
         return False
     if not meta.get("district_code"):
-        ret.findings.append(make("not_a_template", file=ret.path, sheet=layout.META_SHEET))
+        ret.findings.append(make("not_a_template", file=ret.path, sheet=keys.META_SHEET))
         return False
     return True
 
@@ -182,7 +183,7 @@ def _machine_header(rows: list[list[Any]]) -> tuple[int, dict[str, int]] | None:
     """(row index, field → column) of the hidden header row whose key column reads 'key'."""
     for r, row in enumerate(rows[:MACHINE_HEADER_SCAN]):
         for c, value in enumerate(row):
-            if value == layout.KEY_MARKER:
+            if value == keys.KEY_MARKER:
                 columns = {"key": c}
                 for cc, v in enumerate(row):
                     if isinstance(v, str) and v and cc != c:
@@ -202,7 +203,7 @@ def _collect_rows(
     percent_cells: set[tuple[int, int]],
 ) -> None:
     key_col = columns["key"]
-    holds_people = layout.COMPETENCY in columns
+    holds_people = keys.COMPETENCY in columns
     for r in range(hrow + 1, len(rows)):
         row = rows[r]
         row_key = _text(row[key_col]) if key_col < len(row) else ""
@@ -247,10 +248,10 @@ def _is_row_key(text: str, kpi_ids: set[str], holds_people: bool) -> bool:
 def _row_fields(rubric: Rubric, row_key: str) -> list[tuple[str, str]]:
     """(field, key) of every input a row may hold; `row_key` passed :func:`_is_row_key`."""
     if "/" not in row_key:
-        return [(layout.COMPETENCY, f"{row_key}/{layout.COMPETENCY}")]
+        return [(keys.COMPETENCY, f"{row_key}/{keys.COMPETENCY}")]
     owner, kpi_id = row_key.split("/")
     kpi = rubric.kpis[kpi_id]
-    pairs = [(f, layout.kpi_key(owner, kpi, f)) for f in kpi.fields]
+    pairs = [(f, keys.kpi_key(owner, kpi, f)) for f in kpi.fields]
     if kpi.allow_na:
-        pairs.append((layout.NA_FIELD, f"{row_key}/{layout.NA_FIELD}"))
+        pairs.append((keys.NA_FIELD, f"{row_key}/{keys.NA_FIELD}"))
     return pairs

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .rubric import Rubric, format_number
+from ..core.rubric import Rubric, format_number
 
 
 def rubric_table(rubric: Rubric) -> str:

@@ -11,14 +11,14 @@ from fractions import Fraction
 from itertools import pairwise
 from typing import Any
 
-from . import layout
-from .findings import Finding, make
-from .numbers import Parsed, is_blank, parse_number, parse_steps
-from .reader import RawCell, ReturnFile
+from ..core import keys
+from ..core.findings import Finding, make
+from ..core.rubric import Kpi, Rubric, format_number
+from ..core.scoring import PersonScore, kpi_level, score_person
+from ..core.thai import FIELD_HEADERS, GROUP_TITLES, NOT_APPLICABLE_WORDS
+from ..intake.numbers import Parsed, is_blank, parse_number, parse_steps
+from ..intake.reader import RawCell, ReturnFile
 from .roster import District, Officer
-from .rubric import Kpi, Rubric, format_number
-from .scoring import PersonScore, kpi_level, score_person
-from .thai import FIELD_HEADERS, GROUP_TITLES, NOT_APPLICABLE_WORDS
 
 
 @dataclass
@@ -62,7 +62,7 @@ class PersonResult:
 
 def _valid_text(kpi: Kpi | None, fld: str, rubric: Rubric) -> str:
     """What would be accepted in a field, in Thai."""
-    if fld == layout.COMPETENCY:
+    if fld == keys.COMPETENCY:
         c_lo, c_hi = rubric.scoring.competency_range
         return f"คะแนนสมรรถนะ {format_number(c_lo)}–{format_number(c_hi)}"
     assert kpi is not None
@@ -75,7 +75,7 @@ def _valid_text(kpi: Kpi | None, fld: str, rubric: Rubric) -> str:
     if fld in ("numerator", "denominator"):
         least = 1 if fld == "denominator" else 0
         return f"จำนวนเต็มตั้งแต่ {least} ขึ้นไป"
-    if fld == layout.NA_FIELD:
+    if fld == keys.NA_FIELD:
         return '"ไม่มีภารกิจ" หรือเว้นว่าง'
     return "จำนวนเงิน (บาท) ตั้งแต่ 0 ขึ้นไป"
 
@@ -148,7 +148,7 @@ class DistrictAssessor:
         return value
 
     def _in_range(self, kpi: Kpi | None, fld: str, value: Fraction) -> bool:
-        if fld == layout.COMPETENCY:
+        if fld == keys.COMPETENCY:
             c_lo, c_hi = self.rubric.scoring.competency_range
             return c_lo <= value <= c_hi
         assert kpi is not None
@@ -173,12 +173,12 @@ class DistrictAssessor:
         cells = self.ret.cells
         raw_fields: dict[str, RawCell] = {}
         for fld in kpi.fields:
-            key = layout.kpi_key(owner, kpi, fld)
+            key = keys.kpi_key(owner, kpi, fld)
             if key in cells:
                 raw_fields[fld] = cells[key]
                 out.sources[fld] = Source(self.ret.path, cells[key].sheet, cells[key].cell)
         # Not applicable: the N/A column, or the word typed into a value cell.
-        na_key = f"{row_key}/{layout.NA_FIELD}"
+        na_key = f"{row_key}/{keys.NA_FIELD}"
         na_raw = cells.get(na_key)
         na = False
         if na_raw is not None and not is_blank(na_raw.value):
@@ -188,7 +188,7 @@ class DistrictAssessor:
                 self._finding("na_text", na_raw, na_key, value=str(na_raw.value)[:60])
         for fld, typed in list(raw_fields.items()):
             if _is_na_word(typed.value):
-                key = layout.kpi_key(owner, kpi, fld)
+                key = keys.kpi_key(owner, kpi, fld)
                 if kpi.allow_na:
                     na = True
                     raw_fields[fld] = RawCell("", typed.sheet, typed.cell, typed.percent_formatted)
@@ -210,14 +210,14 @@ class DistrictAssessor:
                 self._finding(
                     "na_with_value",
                     typed,
-                    layout.kpi_key(owner, kpi, fld),
+                    keys.kpi_key(owner, kpi, fld),
                     value=str(typed.value)[:60],
                 )
                 return out
             out.na = True
             return out
         for fld in kpi.fields:
-            key = layout.kpi_key(owner, kpi, fld)
+            key = keys.kpi_key(owner, kpi, fld)
             if locked is not None and fld in kpi.references:
                 out.fields[fld] = locked[fld]
                 raw = raw_fields.get(fld)
@@ -263,7 +263,7 @@ class DistrictAssessor:
                 self._finding(
                     "numerator_exceeds",
                     raw,
-                    layout.kpi_key(owner, kpi, "numerator"),
+                    keys.kpi_key(owner, kpi, "numerator"),
                     value=format_number(num),
                     found=format_number(den),
                     valid=format_number(hi),
@@ -277,7 +277,7 @@ class DistrictAssessor:
                 self._finding(
                     "references_order",
                     raw_fields.get(first),
-                    layout.kpi_key(owner, kpi, first),
+                    keys.kpi_key(owner, kpi, first),
                     value=" / ".join(format_number(v) for v in values),
                 )
                 for r in kpi.references:
@@ -288,7 +288,7 @@ class DistrictAssessor:
     ) -> None:
         for fld in kpi.fields:
             raw = raw_fields.get(fld)
-            key = layout.kpi_key(owner, kpi, fld)
+            key = keys.kpi_key(owner, kpi, fld)
             if key in self._reported:
                 continue
             if out.fields.get(fld) is None and (raw is None or is_blank(raw.value)):
@@ -301,14 +301,14 @@ class DistrictAssessor:
 
     def assess(self) -> tuple[dict[str, KpiOutcome], list[PersonResult]]:
         rubric = self.rubric
-        team = {k.id: self.kpi_outcome(layout.TEAM, k) for k in rubric.groups.team.kpis}
+        team = {k.id: self.kpi_outcome(keys.TEAM, k) for k in rubric.groups.team.kpis}
         people: list[PersonResult] = []
         expected = {o.person_id for o in self.district.officers}
         for officer in self.district.officers:
             people.append(self.person(officer, team))
         for row_key in sorted(self.ret.rows):
             pid = row_key.split("/")[0]
-            if pid != layout.TEAM and pid not in expected and "/" not in row_key:
+            if pid != keys.TEAM and pid not in expected and "/" not in row_key:
                 self._finding("unknown_person", None, row_key, row_key=row_key)
         return team, people
 
@@ -319,7 +319,7 @@ class DistrictAssessor:
         res.kpis.update(team)
         for kpi in rubric.groups.individual.kpis:
             res.kpis[kpi.id] = self.kpi_outcome(pid, kpi)
-        comp_key = f"{pid}/{layout.COMPETENCY}"
+        comp_key = f"{pid}/{keys.COMPETENCY}"
         raw = self.ret.cells.get(comp_key)
         if pid not in self.ret.rows:
             self._finding("missing_row", None, pid, row_key=pid)
@@ -331,10 +331,10 @@ class DistrictAssessor:
                     raw,
                     comp_key,
                     label="คะแนนสมรรถนะ",
-                    valid=_valid_text(None, layout.COMPETENCY, rubric),
+                    valid=_valid_text(None, keys.COMPETENCY, rubric),
                 )
             else:
-                res.competency = self._parse(None, layout.COMPETENCY, comp_key, raw)
+                res.competency = self._parse(None, keys.COMPETENCY, comp_key, raw)
         levels = {k: o.level for k, o in res.kpis.items()}
         na = {k for k, o in res.kpis.items() if o.na}
         for gname, group in rubric.group_items():

@@ -12,7 +12,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from . import layout
+from ..core import keys
 from .atomic import atomic_path
 
 
@@ -27,19 +27,19 @@ def meta_table(path: Path | str) -> dict[str, tuple[str, str, str]]:
     from python_calamine import CalamineWorkbook
 
     wb = CalamineWorkbook.from_path(str(path))
-    if layout.META_SHEET not in wb.sheet_names:
-        raise KeyError(f"{path}: no {layout.META_SHEET} sheet; not a pda-excel template")
-    rows = wb.get_sheet_by_name(layout.META_SHEET).to_python(skip_empty_area=False)
+    if keys.META_SHEET not in wb.sheet_names:
+        raise KeyError(f"{path}: no {keys.META_SHEET} sheet; not a pda-excel template")
+    rows = wb.get_sheet_by_name(keys.META_SHEET).to_python(skip_empty_area=False)
     table: dict[str, tuple[str, str, str]] = {}
     in_table = False
     for row in rows:
         cells = [_text(v) for v in row[:4]] + [""] * (4 - len(row[:4]))
-        if tuple(cells) == layout.META_TABLE_HEADER:
+        if tuple(cells) == keys.META_TABLE_HEADER:
             in_table = True
         elif in_table and cells[0]:
             table[cells[0]] = (cells[1], cells[2], cells[3])
     if not in_table:
-        raise KeyError(f"{path}: {layout.META_SHEET} has no {layout.META_TABLE_HEADER} table")
+        raise KeyError(f"{path}: {keys.META_SHEET} has no {keys.META_TABLE_HEADER} table")
     return table
 
 
@@ -66,7 +66,7 @@ def fill_workbook(template: Path | str, values: Mapping[str, object], out: Path 
     table = meta_table(template)
     unknown = [k for k in values if k not in table]
     if unknown:
-        raise KeyError(f"not in {template.name}'s {layout.META_SHEET} table: {', '.join(unknown)}")
+        raise KeyError(f"not in {template.name}'s {keys.META_SHEET} table: {', '.join(unknown)}")
     wb = openpyxl.load_workbook(template)
     try:
         for key, value in values.items():

@@ -18,9 +18,9 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from .errors import RosterError
-from .layout import Person
-from .rubric import Rubric
+from ..core.errors import RosterError
+from ..core.keys import Person
+from ..core.rubric import Rubric
 
 COLUMNS = ("person_id", "name", "position", "district_code", "district_name", "email", "probation")
 REQUIRED = ("person_id", "name", "district_code", "district_name")
@@ -249,7 +249,7 @@ def _targets(
     rubric: Rubric,
     problems: list[str],
 ) -> dict[tuple[str, str], dict[str, Fraction]]:
-    from .numbers import parse_number
+    from ..intake.numbers import parse_number
 
     name = next((n for n in names if _norm_header(n) == "targets"), None)
     if name is None or not sheets[name]:

@@ -17,12 +17,12 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from ..core.findings import Finding, make, sort_key
+from ..core.rubric import Rubric
+from ..core.scoring import round_half_up
+from ..intake.reader import ReturnFile, read_return
 from .assess import PersonResult, assess_return
-from .findings import Finding, make, sort_key
-from .reader import ReturnFile, read_return
 from .roster import District, Roster
-from .rubric import Rubric
-from .scoring import round_half_up
 
 EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
 _CODE_IN_NAME = re.compile(r"^(\d{4})(?!\d)")

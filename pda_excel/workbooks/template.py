@@ -27,12 +27,12 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
-from . import layout, thai
+from ..core import keys, thai
+from ..core.inputs import KINDS
+from ..core.keys import CellSpec, Person
+from ..core.rubric import Condition, Kpi, Rubric, format_number
+from ..round.roster import District, Roster
 from .atomic import atomic_path, sha256_of
-from .inputs import KINDS
-from .layout import CellSpec, Person
-from .roster import District, Roster
-from .rubric import Condition, Kpi, Rubric, format_number
 
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_COLUMNS = ("district_code", "district_name", "email", "file", "sha256", "people")
@@ -96,13 +96,13 @@ MONEY_FIELDS = frozenset({"amount", "min", "standard", "high"})
 KPI_WIDTHS = range(12, 41)  # widths tried for the KPI title column by plan_kpi_table
 CRITERIA_WIDTHS = range(24, 111)  # and for the criteria column
 SUMMARY_FIELDS = (
-    layout.KEY_MARKER,
+    keys.KEY_MARKER,
     "no",
     "name",
     "position",
     "probation",
-    layout.COMPETENCY,
-    *layout.PERSON_PREVIEWS,
+    keys.COMPETENCY,
+    *keys.PERSON_PREVIEWS,
     "signature",
 )
 PROTECTION = {
@@ -446,7 +446,7 @@ def score_formulas(
     total_cell: str,
     probation: bool,
 ) -> dict[str, str]:
-    """Formulas of an officer's preview figures, keyed by layout.PERSON_PREVIEWS.
+    """Formulas of an officer's preview figures, keyed by keys.PERSON_PREVIEWS.
 
     As in :func:`scoring.score_person`: group score = Σ(level × weight) × 100 ÷ (Σ applicable
     weight × max level); achievement and total combine the *unrounded* parts by the rubric's
@@ -566,7 +566,7 @@ def kpi_row_points(row: KpiRow, widths: Mapping[str, float], size: float) -> flo
         (row.criteria, widths["criteria"], size, False),
     ]
     if row.na:
-        cells.append((thai.NOT_APPLICABLE, widths[layout.NA_FIELD], NA_SIZE, False))
+        cells.append((thai.NOT_APPLICABLE, widths[keys.NA_FIELD], NA_SIZE, False))
     return row_points(cells)
 
 
@@ -593,7 +593,7 @@ def plan_kpi_table(
         criteria_lines = {
             w: [text_lines(r.criteria, w, size) for r in rows] for w in CRITERIA_WIDTHS
         }
-        na_lines = text_lines(thai.NOT_APPLICABLE, widths.get(layout.NA_FIELD, 1), NA_SIZE)
+        na_lines = text_lines(thai.NOT_APPLICABLE, widths.get(keys.NA_FIELD, 1), NA_SIZE)
         least = [lines_points(na_lines, NA_SIZE) if r.na else 0.0 for r in rows]
         for kw in KPI_WIDTHS:
             for cw in CRITERIA_WIDTHS:
@@ -790,7 +790,7 @@ class _Writer:
     # sheets -------------------------------------------------------------------------------
     def write(self) -> None:
         self.instructions()
-        team_levels = self.kpi_sheet(layout.TEAM)
+        team_levels = self.kpi_sheet(keys.TEAM)
         individual_levels = self.kpi_sheet("individual")
         self.summary(team_levels, individual_levels)
         self.meta()
@@ -819,10 +819,10 @@ class _Writer:
                 line(t["deadline"].format(title=d.title, date=thai.date_long(d.date)))
         line("")
         line(t["how_to_fill"], "heading")
-        line(t["fill_team"].format(sheet=layout.SHEET_TEAM))
+        line(t["fill_team"].format(sheet=keys.SHEET_TEAM))
         n_individual = thai.thai_digits(len(r.groups.individual.kpis))
-        line(t["fill_individual"].format(sheet=layout.SHEET_INDIVIDUAL, kpis=n_individual))
-        line(t["fill_summary"].format(sheet=layout.SHEET_SUMMARY))
+        line(t["fill_individual"].format(sheet=keys.SHEET_INDIVIDUAL, kpis=n_individual))
+        line(t["fill_summary"].format(sheet=keys.SHEET_SUMMARY))
         line(t["blank"])
         line(t["dont"])
         line("")
@@ -831,11 +831,9 @@ class _Writer:
             line(meaning, "body", role)
         line("")
         line(t["fields"], "heading")
-        used = dict.fromkeys(
-            layout.sheet_fields(r, layout.TEAM) + layout.sheet_fields(r, "individual")
-        )
+        used = dict.fromkeys(keys.sheet_fields(r, keys.TEAM) + keys.sheet_fields(r, "individual"))
         lo, hi = (format_number(v) for v in sc.competency_range)
-        for field in [*used, layout.COMPETENCY]:
+        for field in [*used, keys.COMPETENCY]:
             help_text = thai.FIELD_HELP[field].format(lo=lo, hi=hi)
             line(f"{thai.FIELD_HEADERS[field]}: {help_text}")
         line("")
@@ -884,7 +882,7 @@ class _Writer:
         return rows
 
     def instructions(self) -> None:
-        ws = self.wb.add_worksheet(layout.SHEET_INSTRUCTIONS)
+        ws = self.wb.add_worksheet(keys.SHEET_INSTRUCTIONS)
         text_width = 62.0
         ws.set_column(0, 0, 3.5)
         ws.set_column(1, 1, text_width)
@@ -932,7 +930,7 @@ class _Writer:
         ws.set_row(TITLE_ROW, title_points)
         title_fmt = self.fmt(bold=True, font_size=TITLE_SIZE, valign="vcenter", text_wrap=True)
         _check(ws.merge_range(TITLE_ROW, 1, TITLE_ROW, last, title, title_fmt), "the title")
-        hint = thai.SHEET_HINT.format(instructions=layout.SHEET_INSTRUCTIONS)
+        hint = thai.SHEET_HINT.format(instructions=keys.SHEET_INSTRUCTIONS)
         hint_points = lines_points(wrap_lines(hint, table, HINT_SIZE), HINT_SIZE)
         ws.set_row(HINT_ROW, hint_points)
         hint_fmt = self.fmt(font_color="#595959", text_wrap=True, font_size=HINT_SIZE)
@@ -943,9 +941,9 @@ class _Writer:
             _check(ws.write_string(MACHINE_ROW, col, field, machine), "the machine header")
             header = headers[field]
             _check(ws.write_string(HEADER_ROW, col, header, self.cell_fmt("header")), "a header")
-            col_fmt = self.cell_fmt("key") if field == layout.KEY_MARKER else None
+            col_fmt = self.cell_fmt("key") if field == keys.KEY_MARKER else None
             ws.set_column(col, col, widths[field], col_fmt)
-            if field != layout.KEY_MARKER:
+            if field != keys.KEY_MARKER:
                 lines = text_lines(header, widths[field], HEADER_SIZE, True)
                 header_lines = max(header_lines, lines)
         header_points = lines_points(header_lines, HEADER_SIZE)
@@ -972,14 +970,14 @@ class _Writer:
         their name and position, start a new page, and fit that page.
         """
         r = self.rubric
-        team = group == layout.TEAM
-        sheet = layout.SHEET_TEAM if team else layout.SHEET_INDIVIDUAL
+        team = group == keys.TEAM
+        sheet = keys.SHEET_TEAM if team else keys.SHEET_INDIVIDUAL
         kpis = r.groups.team.kpis if team else r.groups.individual.kpis
-        inputs = layout.sheet_fields(r, group)
-        fields = [layout.KEY_MARKER, "kpi", "weight", "criteria", *inputs, layout.LEVEL]
+        inputs = keys.sheet_fields(r, group)
+        fields = [keys.KEY_MARKER, "kpi", "weight", "criteria", *inputs, keys.LEVEL]
         headers = thai.COLUMN_HEADERS
         owners: list[tuple[str, str | None]] = (
-            [(layout.TEAM, None)]
+            [(keys.TEAM, None)]
             if team
             else [(p.person_id, self._officer_heading(i, p)) for i, p in enumerate(self.people, 1)]
         )
@@ -1004,7 +1002,7 @@ class _Writer:
         )
         # The team sheet has room for body-size text; an officer's block needs the smaller size.
         sizes = (BODY_SIZE, TABLE_SIZE) if team else (TABLE_SIZE,)
-        fixed = tuple((f, w) for f, w in widths.items() if f != layout.KEY_MARKER)
+        fixed = tuple((f, w) for f, w in widths.items() if f != keys.KEY_MARKER)
         plan = plan_kpi_table(texts, sizes, fixed, overhead)
         widths.update(kpi=plan.kpi, criteria=plan.criteria)
         col = {f: i for i, f in enumerate(fields)}
@@ -1024,14 +1022,14 @@ class _Writer:
         input_fmt = {f: self.cell_fmt("input") for f in inputs}
         for f in MONEY_FIELDS.intersection(inputs):
             input_fmt[f] = self.cell_fmt("input", text_wrap=False, shrink=True)
-        if layout.NA_FIELD in input_fmt:
-            input_fmt[layout.NA_FIELD] = self.cell_fmt("input", font_size=NA_SIZE)
-        level_col, weight_col = col[layout.LEVEL], col["weight"]
+        if keys.NA_FIELD in input_fmt:
+            input_fmt[keys.NA_FIELD] = self.cell_fmt("input", font_size=NA_SIZE)
+        level_col, weight_col = col[keys.LEVEL], col["weight"]
         # One formula per KPI with the row number left open (NUL), the same for every owner.
         formulas = {}
         for kpi in kpis:
             refs = {f: f"{xl_col_to_name(col[f])}\x00" for f in inputs}
-            na_cell = refs.get(layout.NA_FIELD) if kpi.allow_na else None
+            na_cell = refs.get(keys.NA_FIELD) if kpi.allow_na else None
             formulas[kpi.id] = level_formula(kpi, refs, na_cell)
         for owner, heading in owners:
             if row > FIRST_DATA_ROW:
@@ -1044,9 +1042,9 @@ class _Writer:
             first_row = row
             for kpi, text in zip(kpis, texts, strict=True):
                 locked = kpi.references if (owner, kpi.id) in self.targets else ()
-                specs = layout.kpi_cells(owner, kpi, locked)
+                specs = keys.kpi_cells(owner, kpi, locked)
                 row_key = specs[0].row_key
-                ws.write_string(row, col[layout.KEY_MARKER], row_key, self.cell_fmt("key"))
+                ws.write_string(row, col[keys.KEY_MARKER], row_key, self.cell_fmt("key"))
                 ws.write_string(row, col["kpi"], text.title, text_fmt)
                 ws.write_number(row, col["weight"], float(kpi.weight), number_fmt)
                 ws.write_string(row, col["criteria"], text.criteria, text_fmt)
@@ -1075,7 +1073,7 @@ class _Writer:
                     ws.write_formula(row, level_col, formula, self.cell_fmt("preview"), ""),
                     f"the level formula of {row_key}",
                 )
-                self.place(by_field[layout.LEVEL], sheet, row, level_col)
+                self.place(by_field[keys.LEVEL], sheet, row, level_col)
                 points = kpi_row_points(text, widths, plan.size)
                 ws.set_row(row, points)
                 block += points
@@ -1175,7 +1173,7 @@ class _Writer:
                 input_message=v["steps"].format(max=top, criteria=thai.FIELD_HEADERS["criteria"]),
                 error_message=v["steps_error"].format(max=top),
             )
-        elif field == layout.NA_FIELD:
+        elif field == keys.NA_FIELD:
             opts.update(
                 validate="list",
                 source=[thai.NOT_APPLICABLE],
@@ -1191,7 +1189,7 @@ class _Writer:
         team_levels: list[GroupCells],
         individual_levels: list[GroupCells],
     ) -> None:
-        sheet = layout.SHEET_SUMMARY
+        sheet = keys.SHEET_SUMMARY
         ws = self.wb.add_worksheet(sheet, worksheet_class=_PreviewSheet)
         fields = list(SUMMARY_FIELDS)
         headers = thai.COLUMN_HEADERS
@@ -1216,7 +1214,7 @@ class _Writer:
             "criteria": "between",
             "minimum": float(lo),
             "maximum": float(hi),
-            "input_title": thai.FIELD_HEADERS[layout.COMPETENCY],
+            "input_title": thai.FIELD_HEADERS[keys.COMPETENCY],
             "input_message": v["competency"].format(lo=low, hi=high),
             "error_title": v["error_title"],
             "error_message": v["competency_error"].format(lo=low, hi=high),
@@ -1225,17 +1223,17 @@ class _Writer:
         text_fmt, number_fmt = self.cell_fmt("text"), self.cell_fmt("number")
         row = FIRST_DATA_ROW
         for index, person in enumerate(self.people):
-            specs = {s.field: s for s in layout.person_cells(person.person_id)}
-            ws.write_string(row, col[layout.KEY_MARKER], person.person_id, self.cell_fmt("key"))
+            specs = {s.field: s for s in keys.person_cells(person.person_id)}
+            ws.write_string(row, col[keys.KEY_MARKER], person.person_id, self.cell_fmt("key"))
             ws.write_number(row, col["no"], index + 1, number_fmt)
             ws.write_string(row, col["name"], person.name, text_fmt)
             ws.write_string(row, col["position"], person.position, text_fmt)
             probation = thai.YES if person.probation else "-"
             ws.write_string(row, col["probation"], probation, number_fmt)
-            comp_col = col[layout.COMPETENCY]
+            comp_col = col[keys.COMPETENCY]
             ws.write_blank(row, comp_col, None, self.cell_fmt("input"))
             self.validate(ws, row, comp_col, dict(competency_dv))
-            self.place(specs[layout.COMPETENCY], sheet, row, comp_col)
+            self.place(specs[keys.COMPETENCY], sheet, row, comp_col)
             formulas = score_formulas(
                 self.rubric,
                 team_levels[0],
@@ -1244,7 +1242,7 @@ class _Writer:
                 str(xl_rowcol_to_cell(row, col["total"])),
                 person.probation,
             )
-            for field in layout.PERSON_PREVIEWS:
+            for field in keys.PERSON_PREVIEWS:
                 f = self.cell_fmt("preview") if field == "band" else score_fmt
                 _check(
                     ws.write_formula(row, col[field], formulas[field], f, ""),
@@ -1294,7 +1292,7 @@ class _Writer:
         return row + lines - 1, sign + (lines - 1) * line
 
     def meta(self) -> None:
-        expected = layout.district_cells(self.rubric, self.people, self.targets)
+        expected = keys.district_cells(self.rubric, self.people, self.targets)
         kinds = {c.key: c.kind for c in expected}
         placed = {k: p.kind for k, p in self.placed.items()}
         if placed != kinds:  # pragma: no cover - the writer and the contract disagree
@@ -1303,10 +1301,10 @@ class _Writer:
             raise RuntimeError(
                 f"template cells differ from layout: missing {missing}, extra {extra}"
             )
-        ws = self.wb.add_worksheet(layout.META_SHEET)
+        ws = self.wb.add_worksheet(keys.META_SHEET)
         text = self.fmt()
         pairs: list[tuple[str, object]] = [
-            ("format_version", layout.TEMPLATE_FORMAT),
+            ("format_version", keys.TEMPLATE_FORMAT),
             ("rubric_id", self.rubric.id),
             ("rubric_sha256", self.rubric.sha256),
             ("round", self.round),
@@ -1322,7 +1320,7 @@ class _Writer:
             else:
                 ws.write_string(row, 1, str(value), text)
         row = len(pairs) + 1
-        for c, name in enumerate(layout.META_TABLE_HEADER):
+        for c, name in enumerate(keys.META_TABLE_HEADER):
             ws.write_string(row, c, name, text)
         for spec in expected:
             row += 1

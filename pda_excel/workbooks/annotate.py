@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..core.findings import Finding
+from ..core.thai import SEVERITY_LABELS
 from .atomic import atomic_path
-from .findings import Finding
-from .thai import SEVERITY_LABELS
 
 FINDINGS_SHEET = "รายการที่ต้องแก้ไข"
 ERROR_FILL = "FFF4B6B6"

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from .errors import PdaError, RubricError
+from ..core.errors import PdaError, RubricError
 
 RUBRIC_OPTION = click.option(
     "--rubric",
@@ -41,7 +41,7 @@ def rubric() -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def rubric_check(file: Path) -> None:
     """Validate a rubric FILE; list every problem with its place (exit 0 valid, 2 invalid)."""
-    from .rubric import load_rubric
+    from ..core.rubric import load_rubric
 
     try:
         r = load_rubric(file)
@@ -54,8 +54,8 @@ def rubric_check(file: Path) -> None:
 @RUBRIC_OPTION
 def rubric_show(rubric_path: Path | None) -> None:
     """Print the KPIs, weights and levels as a readable table."""
+    from ..core.rubric import load_rubric
     from .report import rubric_table
-    from .rubric import load_rubric
 
     try:
         r = load_rubric(rubric_path)
@@ -67,7 +67,7 @@ def rubric_show(rubric_path: Path | None) -> None:
 def _number(text: str | None, name: str) -> Fraction | None:
     if text is None:
         return None
-    from .numbers import parse_number
+    from ..intake.numbers import parse_number
 
     parsed = parse_number(text, percent=True)
     if parsed.problem or parsed.value is None:
@@ -77,7 +77,7 @@ def _number(text: str | None, name: str) -> Fraction | None:
 
 def _check_level_inputs(kpi: Any, measures: dict[str, Any]) -> None:
     """Refuse values the KPI's template would refuse (steps 0..max, the value range)."""
-    from .rubric import format_number
+    from ..core.rubric import format_number
 
     steps = measures.get("steps")
     if steps is not None and (steps.denominator != 1 or not 0 <= steps <= kpi.steps_max):
@@ -117,8 +117,8 @@ def level(
 
     VALUE is the percent (ratio KPIs too), the amount, or for milestone KPIs the step reached.
     """
-    from .rubric import load_rubric
-    from .scoring import evaluate_level
+    from ..core.rubric import load_rubric
+    from ..core.scoring import evaluate_level
 
     try:
         r = load_rubric(rubric_path)
@@ -175,8 +175,8 @@ ROSTER_OPTION = click.option(
 
 def _load(rubric_path: Path | None, roster_path: Path | None) -> tuple[Any, Any]:
     """Rubric and roster, or exit 2 with every problem listed."""
-    from .roster import load_roster
-    from .rubric import load_rubric
+    from ..core.rubric import load_rubric
+    from ..round.roster import load_roster
 
     try:
         r = load_rubric(rubric_path)
@@ -198,7 +198,7 @@ def _load(rubric_path: Path | None, roster_path: Path | None) -> tuple[Any, Any]
 @RUBRIC_OPTION
 def templates(roster_path: Path, out_dir: Path, rubric_path: Path | None) -> None:
     """Write one protected, self-checking workbook per district, and manifest.csv."""
-    from .templates import write_templates
+    from ..workbooks.template import write_templates
 
     r, roster = _load(rubric_path, roster_path)
     rows = write_templates(r, roster, out_dir)
@@ -244,8 +244,8 @@ def consolidate(
     Exit 0 when every district was received and every officer scored; 1 when the summary was
     written but something is missing, rejected or incomplete; 2 for bad arguments.
     """
-    from .consolidate import consolidate as run
-    from .summary import terminal_summary, write_json, write_summary
+    from ..round.consolidate import consolidate as run
+    from ..workbooks.summary import terminal_summary, write_json, write_summary
 
     r, roster = _load(rubric_path, roster_path)
     if out_path.suffix.lower() != ".xlsx":
@@ -293,9 +293,9 @@ def check(
     annotate_dir: Path | None,
 ) -> None:
     """Check returned workbooks one by one (exit 0 clean, 1 errors found, 2 bad arguments)."""
-    from .annotate import annotate_copy, can_annotate
-    from .check import check_files, findings_table
-    from .consolidate import discover
+    from ..round.check import check_files, findings_table
+    from ..round.consolidate import discover
+    from ..workbooks.annotate import annotate_copy, can_annotate
 
     r, roster = _load(rubric_path, roster_path)
     paths, missing = discover(files)
@@ -356,7 +356,7 @@ def mail(
     rubric_path: Path | None,
 ) -> None:
     """E-mail each district its workbook: .eml drafts (default) or sent through SMTP."""
-    from .mail import (
+    from ..round.mail import (
         build_messages,
         load_template,
         plan_mail,

@@ -12,9 +12,9 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
-from . import layout
+from ..core import keys
+from ..core.rubric import Kpi, Rubric
 from .roster import Roster
-from .rubric import Kpi, Rubric
 
 DISTRICTS = (
     ("2701", "เมืองสระแก้ว"),
@@ -209,7 +209,7 @@ def kpi_values(
     out: dict[str, object] = {}
 
     def put(field: str, value: object) -> None:
-        out[layout.kpi_key(owner, kpi, field)] = value
+        out[keys.kpi_key(owner, kpi, field)] = value
 
     hi = kpi.value_range()[1]
     top = min(float(hi), 112.0) if hi is not None else 112.0
@@ -243,17 +243,17 @@ def return_values(rubric: Rubric, roster: Roster, code: str, seed: int = 2567) -
     rng = random.Random(f"{seed}-{code}")
     values: dict[str, object] = {}
     for kpi in rubric.groups.team.kpis:
-        values.update(kpi_values(kpi, layout.TEAM, rng, None))
+        values.update(kpi_values(kpi, keys.TEAM, rng, None))
     district = roster.districts[code]
     for officer in district.officers:
         pid = officer.person_id
         for kpi in rubric.groups.individual.kpis:
             targets = roster.targets.get((pid, kpi.id))
             if kpi.allow_na and kpi.references and rng.random() < 0.1:
-                values[f"{pid}/{kpi.id}/{layout.NA_FIELD}"] = "ไม่มีภารกิจ"
+                values[f"{pid}/{kpi.id}/{keys.NA_FIELD}"] = "ไม่มีภารกิจ"
                 continue
             values.update(kpi_values(kpi, pid, rng, targets))
-        values[f"{pid}/{layout.COMPETENCY}"] = _pct(rng, 70, 96)
+        values[f"{pid}/{keys.COMPETENCY}"] = _pct(rng, 70, 96)
     return values
 
 
@@ -268,7 +268,7 @@ def mistakes(roster: Roster) -> list[Mistake]:
         Mistake("2702", f"{first('2702', 1)}/I4", "ร้อยละ 92", note="'ร้อยละ' written out"),
         Mistake("2703", "team/T2", "๘๘.๕", note="Thai digits"),
         Mistake("2703", f"{first('2703', 1)}/I3", "ระดับ ๓", note="milestone as text"),
-        Mistake("2704", f"{first('2704', 2)}/{layout.COMPETENCY}", None, note="left blank"),
+        Mistake("2704", f"{first('2704', 2)}/{keys.COMPETENCY}", None, note="left blank"),
         Mistake(
             "2705",
             f"{first('2705', 1)}/I4",
@@ -290,8 +290,8 @@ def write_returns(
     seed: int = 2567,
 ) -> list[Path]:
     """Fill each district's template as the district would, mistakes included."""
-    from .fill import fill_workbook
-    from .templates import safe_filename
+    from ..workbooks.fill import fill_workbook
+    from ..workbooks.template import safe_filename
 
     out_dir.mkdir(parents=True, exist_ok=True)
     planted = mistakes(roster)
@@ -319,7 +319,7 @@ def _set_formats(path: Path, formats: dict[str, str]) -> None:
     """Give some filled cells a number format, as Excel does when '85%' is typed."""
     import openpyxl
 
-    from .fill import meta_table
+    from ..workbooks.fill import meta_table
 
     table = meta_table(path)
     wb = openpyxl.load_workbook(path)
@@ -331,8 +331,8 @@ def _set_formats(path: Path, formats: dict[str, str]) -> None:
 
 def write_sample_round(directory: Path, rubric: Rubric, seed: int = 2567) -> tuple[Path, Roster]:
     """roster.xlsx, templates/ and returns/ of the sample round, in `directory`."""
+    from ..workbooks.template import write_templates
     from .roster import load_roster
-    from .templates import write_templates
 
     roster_path = directory / "roster.xlsx"
     write_roster(roster_path, rubric, seed)
@@ -346,7 +346,7 @@ def main(argv: list[str] | None = None) -> None:
     """python -m pda_excel.samples [DIR]: refresh the bundled sample round."""
     import sys
 
-    from .rubric import load_rubric
+    from ..core.rubric import load_rubric
 
     args = sys.argv[1:] if argv is None else argv
     target = Path(args[0] if args else "sample_workbooks")

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..core.findings import Finding, make, sort_key
+from ..core.rubric import Rubric
+from ..intake.reader import ReturnFile, read_return
 from .assess import assess_return
-from .findings import Finding, make, sort_key
-from .reader import ReturnFile, read_return
 from .roster import District, Officer, Roster
-from .rubric import Rubric
 
 
 @dataclass
@@ -71,7 +71,7 @@ def check_files(
 
 def findings_table(checked: Sequence[Checked]) -> str:
     """A readable table of every file's findings, for the terminal."""
-    from .thai import SEVERITY_LABELS
+    from ..core.thai import SEVERITY_LABELS
 
     lines: list[str] = []
     for c in checked:

@@ -24,12 +24,12 @@ from typing import Any
 
 import xlsxwriter
 
-from . import thai
-from .assess import KpiOutcome, PersonResult, Source
+from ..core import thai
+from ..core.rubric import Condition, Kpi, Rubric, format_number
+from ..core.scoring import round_half_up
+from ..round.assess import KpiOutcome, PersonResult, Source
+from ..round.consolidate import Consolidation, DistrictResult, iter_json
 from .atomic import atomic_path
-from .consolidate import Consolidation, DistrictResult, iter_json
-from .rubric import Condition, Kpi, Rubric, format_number
-from .scoring import round_half_up
 
 FONT = "TH SarabunPSK"
 SIZE = 14

@@ -11,12 +11,12 @@ def run_demo(directory: Path, echo: Callable[[str], None] = print) -> Path:
 
     Returns the summary workbook's path.
     """
-    from .annotate import annotate_copy
-    from .check import check_files
-    from .consolidate import consolidate
-    from .rubric import load_rubric
-    from .samples import write_sample_round
-    from .summary import terminal_summary, write_json, write_summary
+    from ..core.rubric import load_rubric
+    from ..round.check import check_files
+    from ..round.consolidate import consolidate
+    from ..round.samples import write_sample_round
+    from ..workbooks.annotate import annotate_copy
+    from ..workbooks.summary import terminal_summary, write_json, write_summary
 
     rubric = load_rubric()
     directory.mkdir(parents=True, exist_ok=True)

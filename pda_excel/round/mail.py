@@ -25,11 +25,11 @@ from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 from importlib import resources
 from pathlib import Path
 
-from . import atomic
-from .atomic import sha256_of
-from .errors import PdaError, UsageError
-from .rubric import Deadline, Rubric
-from .thai import date_long, date_short, thai_digits
+from ..core.errors import PdaError, UsageError
+from ..core.rubric import Deadline, Rubric
+from ..core.thai import date_long, date_short, thai_digits
+from ..workbooks import atomic
+from ..workbooks.atomic import sha256_of
 
 DEFAULT_TEMPLATE = "mail-template.txt"
 PASSWORD_ENV = "PDA_SMTP_PASSWORD"

@@ -1,0 +1,1 @@
+"""The files we receive: a safety gate per container format, typed numbers, the key reader."""

@@ -1,0 +1,1 @@
+"""One evaluation round: roster, assessment of returns, consolidation, checking, mail."""

@@ -1,0 +1,1 @@
+"""The workbooks we write: district templates, the committee's summary, annotated copies."""
