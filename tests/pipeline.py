@@ -16,7 +16,8 @@ from pda_excel.round.consolidate import Consolidation, consolidate, to_json
 from pda_excel.round.roster import Roster, load_roster
 from pda_excel.round.samples import return_values
 from pda_excel.workbooks.fill import fill_workbook, meta_table
-from pda_excel.workbooks.template import safe_filename, write_templates
+from pda_excel.workbooks.manifest import safe_filename
+from pda_excel.workbooks.template import write_templates
 
 OFFICERS = {
     "2701": [("2701001", "นายสมชาย ใจดี", "พัฒนาการอำเภอ", ""),

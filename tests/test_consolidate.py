@@ -460,12 +460,12 @@ def test_national_scale_figure_sources_move_to_the_json(
     rnd: Round, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from pda_excel.core.thai import SOURCES_IN_JSON
-    from pda_excel.workbooks import summary
+    from pda_excel.workbooks import summary, summary_provenance
 
     folder = tmp_path / "in"
     rnd.fill_all(folder)
     result = rnd.run(folder)
-    monkeypatch.setattr(summary, "FIGURE_SOURCES_LIMIT", len(result.people) - 1)
+    monkeypatch.setattr(summary_provenance, "FIGURE_SOURCES_LIMIT", len(result.people) - 1)
     out = tmp_path / "s.xlsx"
     summary.write_summary(result, out)
     ws = openpyxl.load_workbook(out)["ที่มาของข้อมูล"]

@@ -31,7 +31,7 @@ from pda_excel.core.scoring import kpi_level, round_half_up, score_person
 from pda_excel.round.assess import KpiOutcome, PersonResult, Source
 from pda_excel.round.consolidate import Consolidation, DistrictResult, FileRecord, to_json
 from pda_excel.round.roster import District, Officer, Roster
-from pda_excel.workbooks import summary
+from pda_excel.workbooks import summary, summary_people, summary_sheet
 
 F = Fraction
 RUBRIC = load_rubric()
@@ -323,7 +323,7 @@ def test_people_headers(wb: openpyxl.Workbook) -> None:
     ]
     first = 6 + 2 * len(RUBRIC.kpis)
     assert [ws.cell(top, c).value for c in range(first, first + len(tail))] == tail
-    assert ws.cell(top, 6).value == "T1 " + summary.short_title(RUBRIC.kpis["T1"].title)
+    assert ws.cell(top, 6).value == "T1 " + summary_sheet.short_title(RUBRIC.kpis["T1"].title)
     # A long title is cut short in the header; the rubric sheet has it whole.
     t2 = ws.cell(top, 8).value
     assert t2.endswith("…") and len(t2) < len(RUBRIC.kpis["T2"].title)
@@ -469,7 +469,7 @@ def test_scoring_note_follows_the_rubric() -> None:
     data = RUBRIC.model_dump()
     data["scoring"]["components"] = {"achievement": F(80), "competency": F(20)}
     other = type(RUBRIC).model_validate(data)
-    assert "ผลสัมฤทธิ์ของงาน 80% + สมรรถนะ 20%" in summary.scoring_note(other)
+    assert "ผลสัมฤทธิ์ของงาน 80% + สมรรถนะ 20%" in summary_people.scoring_note(other)
 
 
 # -- sheet 2: per district --------------------------------------------------------------------
@@ -918,13 +918,13 @@ def test_terminal_summary_caps_errors(result: Consolidation) -> None:
 
 
 def test_short_title_keeps_thai_clusters_whole() -> None:
-    assert summary.short_title("ร้อยละ") == "ร้อยละ"
+    assert summary_sheet.short_title("ร้อยละ") == "ร้อยละ"
     # Vowel and tone marks take no width; a leading vowel stays with its consonant.
-    assert summary.short_title("ครัวเรือนเป้าหมาย", 10) == "ครัวเรือนเป้า…"
-    assert summary.short_title("ครัวเรือนเป้าหมาย", 8) == "ครัวเรือน…"
+    assert summary_sheet.short_title("ครัวเรือนเป้าหมาย", 10) == "ครัวเรือนเป้า…"
+    assert summary_sheet.short_title("ครัวเรือนเป้าหมาย", 8) == "ครัวเรือน…"
     for kpi in RUBRIC.kpis.values():
-        short = summary.short_title(kpi.title)
-        assert summary.display_width(short) <= summary.SHORT_TITLE + 1
+        short = summary_sheet.short_title(kpi.title)
+        assert summary.display_width(short) <= summary_sheet.SHORT_TITLE + 1
         body = short.removesuffix("…")
         assert kpi.title.startswith(body)
         rest = kpi.title[len(body) :].lstrip()

@@ -32,20 +32,16 @@ from pda_excel.core.rubric import Rubric, load_rubric, parse_rubric
 from pda_excel.core.scoring import combine, group_score, kpi_level, score_person
 from pda_excel.round.roster import Roster, load_roster
 from pda_excel.workbooks.fill import fill_workbook, meta_table
-from pda_excel.workbooks.template import (
+from pda_excel.workbooks.kpi_table import TABLE_SIZE
+from pda_excel.workbooks.manifest import MANIFEST_COLUMNS, MANIFEST_NAME, ManifestRow, safe_filename
+from pda_excel.workbooks.print_layout import (
     BODY_SIZE,
     HEADER_SIZE,
     LINE_EM,
-    MANIFEST_COLUMNS,
-    MANIFEST_NAME,
-    TABLE_SIZE,
-    ManifestRow,
     one_line_width,
-    safe_filename,
     text_lines,
-    write_district_template,
-    write_templates,
 )
+from pda_excel.workbooks.template import write_district_template, write_templates
 
 NOW = dt.datetime(2024, 3, 7, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=7)))
 EVIL_NAME = '=HYPERLINK("http://x","y")'
@@ -523,7 +519,7 @@ def test_roster_text_never_becomes_a_formula(gen: Generated) -> None:
 
 
 def test_ratio_levels_compare_whole_numbers_without_division(gen: Generated) -> None:
-    from pda_excel.workbooks.template import level_formula
+    from pda_excel.workbooks.formulas import level_formula
 
     cells = {"numerator": "I5", "denominator": "J5"}
     formula = level_formula(gen.rubric.kpis["I1"], cells)
@@ -960,7 +956,7 @@ def test_first_page_renders_to_png(pdfs: list[Path], tmp_path: Path) -> None:
 def test_fast_formula_path_writes_what_xlsxwriter_would() -> None:
     from xlsxwriter.worksheet import Worksheet
 
-    from pda_excel.workbooks.template import _PreviewSheet
+    from pda_excel.workbooks.formulas import PreviewSheet as _PreviewSheet
 
     formulas = [
         '=IF(AND(ISNUMBER(H5),H5>=90),5,IF(OR(NOT(ISNUMBER(H5))),"",0))',

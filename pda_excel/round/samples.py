@@ -291,7 +291,7 @@ def write_returns(
 ) -> list[Path]:
     """Fill each district's template as the district would, mistakes included."""
     from ..workbooks.fill import fill_workbook
-    from ..workbooks.template import safe_filename
+    from ..workbooks.manifest import safe_filename
 
     out_dir.mkdir(parents=True, exist_ok=True)
     planted = mistakes(roster)
