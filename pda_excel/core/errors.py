@@ -33,3 +33,7 @@ class RosterError(PdaError):
 
 class UsageError(PdaError):
     "The command was given arguments it cannot use"
+
+
+class PreviousRoundError(PdaError):
+    "The previous round's result (JSON) is missing, unreadable or not a consolidation result"

@@ -173,6 +173,48 @@ class Scoring(BaseModel):
     bands: tuple[Band, ...] = Field(min_length=1)
 
 
+class ReviewSettings(BaseModel):
+    """Thresholds of the committee's fairness review (round/review.py). Not part of the
+    fingerprint: the committee may tune them after the templates went out, scores never move."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    # District patterns (everyone at the top level, one competency for all, an outlying mean)
+    # are noted only for districts with at least this many officers scored.
+    min_officers: int = Field(default=3, ge=2)
+    # district_outlier: a district mean at least `outlier_points` from the median of the other
+    # districts' means and at least `outlier_score` times their spread (1.4826 × MAD) away,
+    # judged only when at least `outlier_districts` other districts have a mean.
+    outlier_score: Fraction = Field(default=Fraction(7, 2), gt=0)
+    outlier_points: Fraction = Field(default=Fraction(5), ge=0)
+    outlier_districts: int = Field(default=4, ge=2)
+    # threshold_bunching: at least `bunching_count` officers of a district, and at least
+    # `bunching_share` % of those with a value on the KPI, exactly at one level's threshold.
+    bunching_count: int = Field(default=3, ge=2)
+    bunching_share: Fraction = Field(default=Fraction(25), gt=0, le=100)
+    # big_change (with a previous round): a total moved by at least `change_points` points, or
+    # a band moved by at least `change_bands` steps.
+    change_points: Fraction = Field(default=Fraction(15), gt=0)
+    change_bands: int = Field(default=2, ge=1)
+    # band_quota: at most this percent of a district's scored officers in a band, e.g.
+    # {ดีเด่น: 15}. No quota declared, no note.
+    band_quota: dict[str, Fraction] = Field(default_factory=dict)
+
+    @field_validator(
+        "outlier_score", "outlier_points", "bunching_share", "change_points", mode="before"
+    )
+    @classmethod
+    def _exact(cls, value: Any) -> Any:
+        """2.5 in the YAML means exactly 5/2, not the float nearest to it."""
+        return Fraction(str(value)) if isinstance(value, float) else value
+
+    @field_validator("band_quota", mode="before")
+    @classmethod
+    def _exact_quota(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: Fraction(str(v)) if isinstance(v, float) else v for k, v in value.items()}
+        return value
+
+
 class Deadline(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     key: str
@@ -199,6 +241,7 @@ class Rubric(BaseModel):
     contact: str = ""
     groups: Groups
     scoring: Scoring
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
 
     def group_items(self) -> Iterator[tuple[str, Group]]:
         yield "team", self.groups.team
@@ -217,7 +260,8 @@ class Rubric(BaseModel):
     @cached_property
     def sha256(self) -> str:
         """Fingerprint of the rubric's content (not of its comments or layout)."""
-        canon = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        content = self.model_dump(mode="json", exclude={"review"})
+        canon = json.dumps(content, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canon.encode("utf-8")).hexdigest()
 
     def deadline(self, key: str) -> Deadline | None:
@@ -317,6 +361,16 @@ def semantic_problems(rubric: Rubric) -> list[tuple[str, str]]:
     names = [b.name for b in sc.bands]
     if len(set(names)) != len(names):
         problems.append(("scoring.bands", "band names must be unique"))
+    for name, share in rubric.review.band_quota.items():
+        if name not in names:
+            problems.append(
+                (
+                    f"review.band_quota.{name}",
+                    f"no band is called {name!r}; bands: {', '.join(names)}",
+                )
+            )
+        elif not 0 <= share <= 100:
+            problems.append((f"review.band_quota.{name}", "a quota is a percent from 0 to 100"))
     if rubric.period.start > rubric.period.end:
         problems.append(("period", "the period starts after it ends"))
     return problems

@@ -444,3 +444,67 @@ TERMINAL_FIRST_ERRORS = "ข้อผิดพลาด {n} รายการ�
 TERMINAL_MORE_ERRORS = '… และอีก {n} รายการ ดูแผ่นงาน "ข้อค้นพบ" ในไฟล์สรุป'
 
 SOURCES_IN_JSON = "มีผู้รับการประเมินเกิน {limit} คน ตารางที่มาของตัวเลขรายช่องจึงอยู่ในไฟล์ JSON (people[].sources: ไฟล์ แผ่นงาน เซลล์ ของทุกตัวเลข) แทนการพิมพ์ในแผ่นงานนี้"
+
+# -- the committee's review (round/review.py) and its sheet -------------------------------------
+REVIEW_SHEET = "ข้อสังเกตสำหรับคณะกรรมการ"
+REVIEW_CODE_LABELS = {
+    "identical_rows": "ผลเหมือนกันทุกตัว",
+    "all_max_level": "ทุกคนได้ระดับสูงสุด",
+    "district_outlier": "ค่าเฉลี่ยต่างจากอำเภออื่นมาก",
+    "threshold_bunching": "ผลอยู่ที่เกณฑ์ระดับพอดี",
+    "band_quota": "เกินสัดส่วนที่กำหนด",
+    "big_change": "เปลี่ยนจากรอบก่อนมาก",
+}
+# Review notes, by code (and variant). Figures come with two decimals.
+REVIEW_MESSAGES = {
+    "identical_rows": (
+        "{names} ({count} คน) มีผลตัวชี้วัดรายบุคคลเหมือนกันทุกตัวทั้ง {kpis} ตัวชี้วัด "
+        "อาจคัดลอกแถวกันมา ควรตรวจกับหลักฐานผลงาน"
+    ),
+    "identical_competency": "ผู้รับการประเมินทั้ง {count} คนของอำเภอได้คะแนนสมรรถนะเท่ากันทุกคน ({value})",
+    "all_max_level": (
+        "ผู้รับการประเมินทุกคนของอำเภอ ({count} คน) ได้ระดับ {level} ซึ่งเป็นระดับสูงสุดของตัวชี้วัด {kpi} "
+        "(ทั้งจังหวัดได้ระดับ {level} {province_count} จาก {province_officers} คน ร้อยละ {province_share})"
+    ),
+    "district_outlier_high": (
+        "{measure}ของอำเภอ{district} ({mean}) สูงกว่าค่ากลางของอำเภออื่น ({median}) {gap} คะแนน {spread}"
+    ),
+    "district_outlier_low": (
+        "{measure}ของอำเภอ{district} ({mean}) ต่ำกว่าค่ากลางของอำเภออื่น ({median}) {gap} คะแนน {spread}"
+    ),
+    "threshold_bunching": (
+        "{count} จาก {officers} คนที่มีผลตัวชี้วัด {kpi} ได้ผลเท่ากับ {boundary} พอดี "
+        "ซึ่งเป็นเกณฑ์ขั้นต่ำของระดับ {level} ({names})"
+    ),
+    "threshold_bunching_reference": (
+        "{count} จาก {officers} คนที่มีผลตัวชี้วัด {kpi} ได้ผลเท่ากับ{reference}ของตนพอดี "
+        "ซึ่งเป็นเกณฑ์ขั้นต่ำของระดับ {level} ({names})"
+    ),
+    "band_quota": (
+        "ระดับ{band} {count} จาก {scored} คน (ร้อยละ {share}) เกินสัดส่วนที่กำหนดไม่เกินร้อยละ {limit} "
+        "(ไม่เกิน {allowed} คน) อยู่ {over} คน"
+    ),
+    "band_quota_province": (
+        "ทั้งจังหวัด ระดับ{band} {count} จาก {scored} คน (ร้อยละ {share}) เกินสัดส่วนที่กำหนด"
+        "ไม่เกินร้อยละ {limit} (ไม่เกิน {allowed} คน) อยู่ {over} คน"
+    ),
+    "big_change": (
+        "{name}: คะแนนรวมรอบก่อน {previous_total} ({previous_band}) รอบนี้ {total} ({band}) "
+        "เปลี่ยน {change} คะแนน {steps}"
+    ),
+    "big_change_new": "{name}: ไม่มีในผลการประเมินรอบก่อน (ผู้รับการประเมินใหม่หรือย้ายมา)",
+    "big_change_gone": "{name}: มีในผลการประเมินรอบก่อน (คะแนนรวม {previous_total}) แต่ไม่มีในรอบนี้",
+}
+REVIEW_SPREAD = "หรือ {z} เท่าของการกระจายระหว่างอำเภออื่น (1.4826 × MAD = {scale})"
+REVIEW_SPREAD_NONE = "(อำเภออื่นมีค่าเฉลี่ยเท่ากันทุกอำเภอ)"
+REVIEW_MEASURES = {"total": "คะแนนรวมเฉลี่ย", "competency": "คะแนนสมรรถนะเฉลี่ย"}
+REVIEW_STEPS = {
+    "up": "ระดับผลการประเมินสูงขึ้น {n} ระดับ",
+    "down": "ระดับผลการประเมินต่ำลง {n} ระดับ",
+    "same": "ระดับผลการประเมินเท่าเดิม",
+    "unknown": "",
+}
+REVIEW_TERMINAL = "ข้อสังเกตสำหรับคณะกรรมการ (ไม่ใช่ข้อผิดพลาด ไม่เปลี่ยนคะแนน): {n} รายการ"
+REVIEW_TERMINAL_NONE = "ข้อสังเกตสำหรับคณะกรรมการ: ไม่มี"
+REVIEW_TERMINAL_WHERE = 'อ่านรายละเอียดในแผ่นงาน "{sheet}" ของ {summary}'
+REVIEW_TERMINAL_JSON = ' และรายการ "review" ใน {json}'

@@ -22,6 +22,7 @@ from ..core.rubric import Rubric
 from ..core.scoring import round_half_up
 from ..intake.reader import ReturnFile, read_return
 from .assess import PersonResult, assess_return
+from .review import PreviousPerson, Review, review_of, review_round
 from .roster import District, Roster
 
 EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -65,6 +66,7 @@ class Consolidation:
     files: list[FileRecord]
     findings: list[Finding]
     ranks: dict[str, tuple[int, int]] = field(default_factory=dict)  # pid -> (district, province)
+    review: Review | None = None  # the committee's review notes (review.py); never changes a score
 
     @property
     def people(self) -> list[PersonResult]:
@@ -169,8 +171,10 @@ def consolidate(
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
+    previous: dict[str, PreviousPerson] | None = None,
 ) -> Consolidation:
-    """Read, check and score every return against the roster."""
+    """Read, check and score every return against the roster, then review the result (against
+    a former round's officers when `previous` is given)."""
     paths, findings = discover(inputs)
     if on_total:
         on_total(len(paths))
@@ -271,6 +275,7 @@ def consolidate(
     findings.sort(key=sort_key)
     out = Consolidation(rubric, roster, districts, files, findings)
     out.ranks = _ranks(out.people)
+    out.review = review_round(out, previous)
     return out
 
 
@@ -397,6 +402,7 @@ def _rest_json(result: Consolidation) -> dict[str, Any]:
             for f in result.files
         ],
         "findings": [f.as_dict() for f in result.findings],
+        "review": [n.as_dict() for n in review_of(result).notes],
     }
 
 

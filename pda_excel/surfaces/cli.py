@@ -231,6 +231,12 @@ def _progress(total_hint: int = 0) -> Any:
     "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write JSON."
 )
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Reader processes.")
+@click.option(
+    "--previous",
+    "previous_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A former round's JSON result: the review notes large changes since then.",
+)
 def consolidate(
     inputs: tuple[Path, ...],
     roster_path: Path,
@@ -238,6 +244,7 @@ def consolidate(
     rubric_path: Path | None,
     json_path: Path | None,
     jobs: int | None,
+    previous_path: Path | None,
 ) -> None:
     """Read every return in INPUTS (files or folders), score it, write the summary.
 
@@ -245,11 +252,21 @@ def consolidate(
     written but something is missing, rejected or incomplete; 2 for bad arguments.
     """
     from ..round.consolidate import consolidate as run
+    from ..round.review import review_of
     from ..workbooks.summary import terminal_summary, write_json, write_summary
+    from .report import review_digest
 
     r, roster = _load(rubric_path, roster_path)
     if out_path.suffix.lower() != ".xlsx":
         raise click.BadParameter("the summary is an .xlsx file", param_hint="--out")
+    previous = None
+    if previous_path is not None:
+        from ..round.previous import load_previous
+
+        try:
+            previous = load_previous(previous_path)
+        except PdaError as exc:
+            _fail(exc)
     bar = _progress()
 
     def total(n: int) -> None:
@@ -260,13 +277,14 @@ def consolidate(
         if bar is not None:
             bar.update(n)
 
-    result = run(inputs, r, roster, jobs=jobs, progress=step, on_total=total)
+    result = run(inputs, r, roster, jobs=jobs, progress=step, on_total=total, previous=previous)
     if bar is not None:
         bar.close()
     write_summary(result, out_path)
     if json_path is not None:
         write_json(result, json_path)
     click.echo(terminal_summary(result))
+    click.echo(review_digest(review_of(result), out_path, json_path))
     click.echo(f"summary: {out_path}" + (f"  json: {json_path}" if json_path else ""))
     sys.exit(0 if result.complete else 1)
 

@@ -14,9 +14,11 @@ def run_demo(directory: Path, echo: Callable[[str], None] = print) -> Path:
     from ..core.rubric import load_rubric
     from ..round.check import check_files
     from ..round.consolidate import consolidate
+    from ..round.review import review_of
     from ..round.samples import write_sample_round
     from ..workbooks.annotate import annotate_copy
     from ..workbooks.summary import terminal_summary, write_json, write_summary
+    from .report import review_digest
 
     rubric = load_rubric()
     directory.mkdir(parents=True, exist_ok=True)
@@ -44,6 +46,7 @@ def run_demo(directory: Path, echo: Callable[[str], None] = print) -> Path:
     echo(f"5. ไฟล์ที่ต้องส่งกลับให้อำเภอแก้ไข (check --annotate): {annotated_dir}  {len(copies)} ไฟล์")
     echo("")
     echo(terminal_summary(result))
+    echo(review_digest(review_of(result), summary, directory / "summary.json"))
     echo("")
     echo(f"Summary workbook: {summary.resolve()}")
     return summary

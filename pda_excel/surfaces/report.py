@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..core import thai
 from ..core.rubric import Rubric, format_number
+
+if TYPE_CHECKING:
+    from ..round.review import Review
 
 
 def rubric_table(rubric: Rubric) -> str:
@@ -40,4 +47,20 @@ def rubric_table(rubric: Rubric) -> str:
         "ระดับผลการประเมิน: " + ", ".join(f"{b.name} ≥ {format_number(b.min)}" for b in sc.bands)
     )
     lines.append(f"sha256 {rubric.sha256}")
+    return "\n".join(lines)
+
+
+def review_digest(review: Review, summary: Path, json_path: Path | None = None) -> str:
+    """The committee's review notes counted by code, and where to read them."""
+    counts = {code: n for code, n in review.counts().items() if n}
+    if not counts:
+        return thai.REVIEW_TERMINAL_NONE
+    lines = [thai.REVIEW_TERMINAL.format(n=sum(counts.values()))]
+    width = max(len(code) for code in counts)
+    for code, n in counts.items():
+        lines.append(f"  {code:<{width}}  {n:>5}  {thai.REVIEW_CODE_LABELS[code]}")
+    where = thai.REVIEW_TERMINAL_WHERE.format(sheet=thai.REVIEW_SHEET, summary=summary)
+    if json_path is not None:
+        where += thai.REVIEW_TERMINAL_JSON.format(json=json_path)
+    lines.append(where)
     return "\n".join(lines)
