@@ -11,7 +11,14 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from pda_excel.intake.numbers import MAX_TEXT_LEN, Parsed, is_blank, parse_number, parse_steps
+from pda_excel.intake.numbers import (
+    MAX_TEXT_LEN,
+    Parsed,
+    is_blank,
+    parse_number,
+    parse_steps,
+    plain_number,
+)
 
 TO_THAI = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 
@@ -278,6 +285,48 @@ def test_decimal_text_round_trips(d: Decimal) -> None:
         assert result.value == exact, text
         assert result.has_note("percent_sign")
         assert parse_number(text).problem == "unexpected_percent"
+
+
+@pytest.mark.parametrize(
+    "x",
+    [
+        85.0,
+        -0.0,
+        2.0**53 - 1,
+        2.0**53,
+        -(2.0**53),
+        2.0**53 + 2,
+        1e16,
+        1e22,
+        1e23,  # int(1e23) is 99999999999999991611392; the cell shows 1e+23
+        1.7976931348623157e308,
+        5e-324,
+        1e-7,
+        123456.789,
+        0.30000000000000004,
+    ],
+)
+def test_float_edges_read_as_their_shortest_repr(x: float) -> None:
+    assert parse_number(x).value == Fraction(repr(x))
+    assert plain_number(x) == Fraction(repr(x))
+
+
+@given(st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers()))
+def test_plain_number_is_parse_numbers_value(x: float) -> None:
+    """The fast path for numeric cells gives exactly what the tolerant parser gives."""
+    fast = plain_number(x)
+    assert isinstance(fast, Fraction)
+    assert fast == parse_number(x).value
+    assert type(fast.numerator) is int and type(fast.denominator) is int
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [None, "", "85", " 85 ", "๘๕", True, False, math.nan, math.inf, -math.inf, Decimal("85"),
+     Fraction(85), dt.date(2024, 1, 1), object()],
+)  # fmt: skip
+def test_plain_number_leaves_everything_else_to_the_tolerant_parser(raw: object) -> None:
+    assert plain_number(raw) is None
 
 
 @given(st.floats(allow_nan=False, allow_infinity=False))

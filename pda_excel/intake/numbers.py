@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-__all__ = ["MAX_TEXT_LEN", "Parsed", "is_blank", "parse_number", "parse_steps"]
+__all__ = ["MAX_TEXT_LEN", "Parsed", "is_blank", "parse_number", "parse_steps", "plain_number"]
 
 #: Longer strings are refused before any regex runs on them.
 MAX_TEXT_LEN = 64
@@ -51,6 +51,8 @@ _TICKS = re.compile(r"[0-9]+(?:(?:[ \t]*,[ \t]*|[ \t]+)[0-9]+)+")
 _TICK_SPLIT = re.compile(r"[ \t]*,[ \t]*|[ \t]+")
 
 _DATE_TYPES = (_dt.date, _dt.time, _dt.timedelta)  # datetime is a subclass of date
+# Below this, an integer-valued float's repr shows exactly the integer it holds.
+_EXACT_INTEGERS = 2**53
 
 
 @dataclass(frozen=True)
@@ -94,8 +96,7 @@ def _exact(raw: object) -> Fraction | str:
     if isinstance(raw, float):
         if not math.isfinite(raw):
             return "not_finite"
-        # repr() is the shortest string that round-trips: 0.1 -> "0.1" -> 1/10, not 0.1000000000055
-        return Fraction(repr(raw))
+        return _float_value(raw)
     if isinstance(raw, Decimal):
         return Fraction(raw) if raw.is_finite() else "not_finite"
     if isinstance(raw, Fraction):
@@ -103,6 +104,30 @@ def _exact(raw: object) -> Fraction | str:
     if isinstance(raw, _DATE_TYPES):
         return "date_not_number"
     return "not_a_number"
+
+
+def _float_value(raw: float) -> Fraction:
+    """The decimal a finite float shows: repr() is the shortest string that round-trips, so
+    0.1 -> "0.1" -> 1/10, not 0.1000000000000000055... This is Fraction(repr(raw)), built
+    without Fraction's string parser (it runs for every numeric cell of every return)."""
+    if raw.is_integer() and -_EXACT_INTEGERS < raw < _EXACT_INTEGERS:
+        return Fraction(int(raw))
+    text = repr(raw)
+    if "e" in text:
+        return Fraction(text)
+    whole, _, decimals = text.partition(".")
+    return Fraction(int(whole + decimals), 10 ** len(decimals))
+
+
+def plain_number(raw: object) -> Fraction | None:
+    """The fast path for the common cell, a finite float or an int (not a bool): the value
+    parse_number gives it when the cell has no percent format. None for anything else (text,
+    blanks, bools, dates, NaN...), which only the tolerant parser may read."""
+    if type(raw) is float:
+        return _float_value(raw) if math.isfinite(raw) else None
+    if type(raw) is int:
+        return Fraction(raw)
+    return None
 
 
 def parse_number(raw: object, *, percent: bool = False, percent_formatted: bool = False) -> Parsed:

@@ -12,11 +12,12 @@ from itertools import pairwise
 from typing import Any
 
 from ..core import keys
+from ..core.compiled import compile_rubric
 from ..core.findings import Finding, make
 from ..core.rubric import Kpi, Rubric, format_number
-from ..core.scoring import PersonScore, kpi_level, score_person
+from ..core.scoring import PersonScore, kpi_level
 from ..core.thai import FIELD_HEADERS, GROUP_TITLES, NOT_APPLICABLE_WORDS
-from ..intake.numbers import Parsed, is_blank, parse_number, parse_steps
+from ..intake.numbers import Parsed, is_blank, parse_number, parse_steps, plain_number
 from ..intake.reader import RawCell, ReturnFile
 from .roster import District, Officer
 
@@ -94,6 +95,7 @@ class DistrictAssessor:
         self.district = district
         self.targets = targets
         self.ret = ret
+        self.compiled = compile_rubric(rubric)
         self.findings: list[Finding] = []
         self._reported: set[str] = set()
 
@@ -114,6 +116,9 @@ class DistrictAssessor:
 
     def _parse(self, kpi: Kpi | None, fld: str, key: str, raw: RawCell) -> Fraction | None:
         """A field's number, or None (blank or bad; bad values get a finding here)."""
+        plain = self._plain(kpi, fld, raw)
+        if plain is not None:
+            return plain
         valid = _valid_text(kpi, fld, self.rubric)
         shown = str(raw.value)[:60]
         parsed: Parsed
@@ -146,6 +151,23 @@ class DistrictAssessor:
             self._finding("out_of_range", raw, key, value=format_number(value), valid=valid)
             return None
         return value
+
+    def _plain(self, kpi: Kpi | None, fld: str, raw: RawCell) -> Fraction | None:
+        """The fast path: a plain number that needs no finding, else None. Text, and every
+        value that may get a finding, is left to the tolerant parser in _parse."""
+        value = plain_number(raw.value)
+        if value is None:
+            return None
+        if fld == "steps":
+            assert kpi is not None
+            ok = value.denominator == 1 and 0 <= value <= kpi.steps_max
+        else:
+            ok = (
+                not raw.percent_formatted
+                and (fld != "percent" or self.ret.format != "xls")
+                and self._in_range(kpi, fld, value)
+            )
+        return value if ok else None
 
     def _in_range(self, kpi: Kpi | None, fld: str, value: Fraction) -> bool:
         if fld == keys.COMPETENCY:
@@ -241,14 +263,14 @@ class DistrictAssessor:
                 continue
             out.fields[fld] = self._parse(kpi, fld, key, raw)
         self._cross_checks(owner, kpi, out, raw_fields)
-        result = kpi_level(kpi, out.fields)
-        out.level = result.level
-        if result.level is None:
+        out.level = self.compiled.level(kpi, out.fields)
+        if out.level is None:
             self._report_missing(owner, kpi, out, raw_fields)
-        elif result.level == 0:
+        elif out.level == 0:
             shown = format_number(out.value) if out.value is not None else "-"
             src = next(iter(raw_fields.values()), None)
-            self._finding("level_zero", src, row_key, value=shown, valid=result.explanation)
+            why = kpi_level(kpi, out.fields).explanation  # the reference engine explains
+            self._finding("level_zero", src, row_key, value=shown, valid=why)
         return out
 
     def _cross_checks(
@@ -340,7 +362,7 @@ class DistrictAssessor:
         for gname, group in rubric.group_items():
             if all(k.id in na for k in group.kpis):
                 self._finding("all_na", None, pid, group=GROUP_TITLES[gname])
-        score = score_person(rubric, levels, na, res.competency, officer.probation)
+        score = self.compiled.score_person(levels, na, res.competency, officer.probation)
         res.score = score
         if score.total is not None:
             res.status = "scored"
