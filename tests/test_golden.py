@@ -21,7 +21,13 @@ from pda_excel.workbooks.summary import write_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden" / "summary-sample.json"
-SHEETS = ("สรุปรายบุคคล", "สรุปรายอำเภอ", "การกระจายระดับ", "ข้อค้นพบ")
+SHEETS = (
+    "สรุปรายบุคคล",
+    "สรุปรายอำเภอ",
+    "ข้อสังเกตสำหรับคณะกรรมการ",
+    "การกระจายระดับ",
+    "ข้อค้นพบ",
+)
 
 
 def _cells(path: Path) -> dict[str, list[list[object]]]:

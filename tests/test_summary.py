@@ -293,6 +293,7 @@ def test_sheet_names_in_order(wb: openpyxl.Workbook) -> None:
     assert wb.sheetnames == [
         "สรุปรายบุคคล",
         "สรุปรายอำเภอ",
+        "ข้อสังเกตสำหรับคณะกรรมการ",
         "การกระจายระดับ",
         "ข้อค้นพบ",
         "ที่มาของข้อมูล",

@@ -281,6 +281,36 @@ def mistakes(roster: Roster) -> list[Mistake]:
     ]
 
 
+# Patterns the committee's review (round/review.py) should notice in the sample round: officer 5
+# of 2705 sent officer 4's individual results (a copied row); officers 4–6 of 2703 exactly at the
+# threshold of I4's level 3; every officer of 2701 at the last milestone step of I7.
+COPIED_ROW = ("2705", 3, 4)  # district, officer copied from, officer copied to (0-based)
+AT_THRESHOLD = ("2703", (3, 4, 5), "I4", 90)
+ALL_AT_TOP = ("2701", "I7", 5)
+
+
+def plant_review_patterns(roster: Roster, code: str, values: dict[str, object]) -> None:
+    """Put the review's patterns into one district's values (in place)."""
+    officers = [o.person_id for o in roster.districts[code].officers]
+    district, source, target = COPIED_ROW
+    if code == district:
+        src, dst = officers[source], officers[target]
+        competency = f"{dst}/{keys.COMPETENCY}"
+        for key in [k for k in values if k.startswith(f"{dst}/") and k != competency]:
+            del values[key]
+        for key, value in list(values.items()):
+            if key.startswith(f"{src}/") and key != f"{src}/{keys.COMPETENCY}":
+                values[dst + key[len(src) :]] = value
+    district, nths, kpi, percent = AT_THRESHOLD
+    if code == district:
+        for n in nths:
+            values[f"{officers[n]}/{kpi}"] = percent
+    district, kpi, steps = ALL_AT_TOP
+    if code == district:
+        for pid in officers:
+            values[f"{pid}/{kpi}"] = steps
+
+
 def write_returns(
     rubric: Rubric,
     roster: Roster,
@@ -301,6 +331,7 @@ def write_returns(
             continue
         name = safe_filename(code, district.name)
         values = return_values(rubric, roster, code, seed)
+        plant_review_patterns(roster, code, values)
         formats: dict[str, str] = {}
         for m in planted:
             if m.district == code:

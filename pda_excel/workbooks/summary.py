@@ -33,6 +33,7 @@ from .summary_findings import FindingsSheet
 from .summary_levels import LevelsSheet
 from .summary_people import PeopleSheet
 from .summary_provenance import ProvenanceSheet
+from .summary_review import ReviewSheet
 from .summary_rubric import RubricSheet
 from .summary_sheet import districts_in_order as _ordered
 
@@ -61,7 +62,15 @@ def _decimal_text(value: Decimal | None, decimals: int) -> str:
     return "-" if value is None else f"{value:.{decimals}f}"
 
 
-class _Book(PeopleSheet, DistrictsSheet, LevelsSheet, FindingsSheet, ProvenanceSheet, RubricSheet):
+class _Book(
+    PeopleSheet,
+    DistrictsSheet,
+    ReviewSheet,
+    LevelsSheet,
+    FindingsSheet,
+    ProvenanceSheet,
+    RubricSheet,
+):
     """The summary workbook being written: one part per sheet, formats shared."""
 
 
@@ -86,6 +95,7 @@ def write_summary(
         book = _Book(wb, result, moment)
         book.people()
         book.districts()
+        book.review_sheet()
         book.levels()
         book.findings()
         book.provenance()

@@ -10,6 +10,7 @@ from ..core import thai
 from ..core.rubric import Kpi, Rubric
 from ..round.assess import KpiOutcome, PersonResult
 from ..round.consolidate import Consolidation, DistrictResult
+from ..round.review import Review, review_of
 from .summary_sheet import (
     CELL,
     CENTER,
@@ -29,6 +30,10 @@ from .summary_sheet import (
     shares_text,
     short_title,
 )
+
+# With a previous round (consolidate --previous): its total and band, and the change since.
+PREVIOUS_COLUMNS = {"previous_total": 7.0, "previous_band": 8.0, "change": 7.0}
+CHANGE_FORMAT = "+0.00;-0.00;0.00"
 
 
 def scoring_note(rubric: Rubric) -> str:
@@ -63,13 +68,16 @@ class PeopleSheet(SummaryBook):
         result, rubric = self.result, self.rubric
         sheet = Sheet(self, "people")
         kpis = list(rubric.kpis.values())
-        h = thai.SUMMARY_HEADERS
+        review = review_of(result)
+        h = {**thai.SUMMARY_HEADERS, **{k: thai.REVIEW_HEADERS[k] for k in PREVIOUS_COLUMNS}}
         # 33 columns on one A4 width: every column as narrow as its content allows.
         fixed = [("no", 4.5), ("district", 12), ("name", 18), ("position", 16),
                  ("probation", 5.5)]  # fmt: skip
         tail = [("team_score", 7), ("individual_score", 7), ("achievement", 7),
                 ("competency", 8), ("total", 7), ("band", 8), ("status", 10.5),
                 ("rank_district", 6), ("rank_province", 6)]  # fmt: skip
+        if review.previous is not None:  # consolidate --previous: the former round beside
+            tail += list(PREVIOUS_COLUMNS.items())
         widths: list[float] = [w for _, w in fixed]
         for kpi in kpis:
             widths += [9.5 if kpi.input == "amount" else 6.5, 4.5]
@@ -110,7 +118,7 @@ class PeopleSheet(SummaryBook):
         for d, people in districts_in_order(result):
             for p in people:
                 no += 1
-                self._person_row(sheet, row, no, d, p, kpis)
+                self._person_row(sheet, row, no, d, p, kpis, review)
                 row += 1
         ws.freeze_panes(sub + 1, 3)
         sheet.page((top, sub))
@@ -131,6 +139,7 @@ class PeopleSheet(SummaryBook):
         d: DistrictResult,
         p: PersonResult,
         kpis: Sequence[Kpi],
+        review: Review,
     ) -> None:
         h, dec = thai.SUMMARY_HEADERS, self.decimals
         o = p.officer
@@ -168,6 +177,13 @@ class PeopleSheet(SummaryBook):
         sheet.text(row, col + 1, status, {**CENTER, "text_wrap": True})
         sheet.number(row, col + 2, rank[0] if rank else None, INTEGER)
         sheet.number(row, col + 3, rank[1] if rank else None, INTEGER)
+        if review.previous is not None:
+            prev = review.previous.get(o.person_id)
+            total = s.total if s else None
+            sheet.number(row, col + 4, cell_number(prev.total if prev else None, dec), TWO_DP)
+            sheet.text(row, col + 5, prev.band if prev else None, {**CENTER, "text_wrap": True})
+            change = cell_number(review.change(o.person_id, total), dec)
+            sheet.number(row, col + 6, change, {**TWO_DP, "num_format": CHANGE_FORMAT})
         sheet.fit_row(
             row, {1: d.district.name, 2: o.name, 3: o.position, col: band, col + 1: status}
         )
