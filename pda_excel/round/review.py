@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ..core import thai
 from ..core.errors import PreviousRoundError
 from ..core.inputs import derive_measures
-from ..core.rubric import Kpi, ReviewSettings, Rubric, format_number
+from ..core.rubric import Condition, Kpi, ReviewSettings, Rubric, format_number
 from ..core.scoring import round_half_up
 from .assess import PersonResult
 
@@ -227,10 +227,13 @@ def _text(value: Fraction | Decimal | int | None, decimals: int = _EVIDENCE_DECI
     return f"{round_half_up(Fraction(value), decimals):.{decimals}f}"
 
 
-def _median(values: Sequence[Fraction | Decimal]) -> Fraction:
-    ordered = sorted(Fraction(v) for v in values)
+def _median(values: Sequence[Decimal]) -> Fraction:
+    """The exact median of rounded totals (Decimals sort fast and add exactly)."""
+    ordered = sorted(values)
     mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+    if len(ordered) % 2:
+        return Fraction(ordered[mid])
+    return Fraction(ordered[mid - 1] + ordered[mid]) / 2
 
 
 def _names(people: Iterable[PersonResult]) -> str:
@@ -305,6 +308,8 @@ class _Reviewer:
         def mean(values: Sequence[Fraction | Decimal]) -> Decimal | None:
             if not values:
                 return None
+            if all(isinstance(v, Decimal) for v in values):  # rounded totals add exactly
+                return round_half_up(Fraction(sum(values, Decimal(0))) / len(values), dec)
             return round_half_up(sum((Fraction(v) for v in values), Fraction(0)) / len(values), dec)
 
         return GroupStats(
@@ -453,6 +458,7 @@ class _Reviewer:
             measure = _value_measure(kpi)
             if measure is None:
                 continue
+            thresholds = _thresholds(kpi, measure)
             with_value = 0
             at: dict[tuple[int, str], list[PersonResult]] = defaultdict(list)
             boundary_of: dict[tuple[int, str], Fraction | str] = {}
@@ -464,7 +470,7 @@ class _Reviewer:
                 if value is None:
                     continue
                 with_value += 1
-                for key, boundary in _boundaries_met(kpi, measure, value, o.fields):
+                for key, boundary in _thresholds_met(thresholds, value, o.fields):
                     at[key].append(p)
                     boundary_of[key] = boundary
             for key in sorted(at):
@@ -633,23 +639,33 @@ def _value_measure(kpi: Kpi) -> str | None:
     return None
 
 
-def _boundaries_met(
-    kpi: Kpi, measure: str, value: Fraction, fields: Mapping[str, Fraction | None]
-) -> list[tuple[tuple[int, str], Fraction | str]]:
-    """The level thresholds (``>=``) a value sits exactly on; the ends of the KPI's valid range
-    are no threshold one can bunch at (100 % of a ratio is simply everything done)."""
+def _thresholds(kpi: Kpi, measure: str) -> list[tuple[int, Condition]]:
+    """The ``>=`` conditions on a KPI's measure one can sit exactly on, with their level. The
+    ends of the KPI's valid range are no such threshold (100 % of a ratio is everything done)."""
     lo, hi = kpi.value_range()
+    return [
+        (index + 1, cond)
+        for index, level in enumerate(kpi.levels)
+        for cond in level.when
+        if cond.measure == measure
+        and cond.op == ">="
+        and (cond.ref is not None or cond.number not in (lo, hi))
+    ]
+
+
+def _thresholds_met(
+    thresholds: Sequence[tuple[int, Condition]],
+    value: Fraction,
+    fields: Mapping[str, Fraction | None],
+) -> list[tuple[tuple[int, str], Fraction | str]]:
+    """The thresholds a value sits exactly on: a number, or the officer's own reference."""
     out: list[tuple[tuple[int, str], Fraction | str]] = []
-    for index, level in enumerate(kpi.levels):
-        for cond in level.when:
-            if cond.measure != measure or cond.op != ">=":
-                continue
-            if cond.ref is not None:
-                operand = fields.get(cond.ref)
-                if operand is not None and value == operand:
-                    out.append(((index + 1, cond.ref), cond.ref))
-            elif cond.number is not None and value == cond.number and cond.number not in (lo, hi):
-                out.append(((index + 1, str(cond.number)), cond.number))
+    for level, cond in thresholds:
+        if cond.ref is not None:
+            if value == fields.get(cond.ref):
+                out.append(((level, cond.ref), cond.ref))
+        elif cond.number is not None and value == cond.number:
+            out.append(((level, str(cond.number)), cond.number))
     return out
 
 
