@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.utility import xl_range, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
 from ..core import keys, thai
@@ -95,6 +95,9 @@ PROTECTION = {
 }
 
 
+_Rule = tuple[dict[str, Any], list[tuple[int, int]]]
+
+
 @dataclass(frozen=True)
 class _Placed:
     sheet: str
@@ -105,6 +108,17 @@ class _Placed:
     @property
     def a1(self) -> str:
         return str(xl_rowcol_to_cell(self.row, self.col))
+
+
+def _cell_ranges(cells: Iterable[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
+    """(first row, col, last row, col) runs of cells adjoining down a column, column by column."""
+    ranges: list[tuple[int, int, int, int]] = []
+    for row, col in sorted(cells, key=lambda rc: (rc[1], rc[0])):
+        if ranges and ranges[-1][1] == col and ranges[-1][2] == row - 1:
+            ranges[-1] = (ranges[-1][0], col, row, col)
+        else:
+            ranges.append((row, col, row, col))
+    return ranges
 
 
 def _round_label(rubric: Rubric) -> str:
@@ -131,6 +145,8 @@ class DistrictBook:
         self.round = _round_label(rubric)
         self.office = thai.DISTRICT_OFFICE.format(name=district.name)
         self.placed: dict[str, _Placed] = {}
+        # Data validation rules per sheet: options -> the cells they apply to (see validate).
+        self._rules: dict[str, tuple[Worksheet, dict[tuple[Any, ...], _Rule]]] = {}
         self.wb = xlsxwriter.Workbook(
             str(path),
             {
@@ -169,14 +185,39 @@ class DistrictBook:
             raise RuntimeError(f"key {spec.key} written twice")
         self.placed[spec.key] = _Placed(sheet, row, col, spec.kind)
 
-    def validate(self, ws: Worksheet, row: int, col: int, options: dict[str, Any]) -> None:
-        for name, limit in (("input_title", 32), ("error_title", 32)):
-            if len(options.get(name, "")) > limit:
-                options[name] = options[name][:limit]
-        for name in ("input_message", "error_message"):
-            if len(options.get(name, "")) > 255:
-                raise ValueError(f"validation message over 255 characters: {options[name]!r}")
-        check(ws.data_validation(row, col, row, col, options), "a data validation")
+    def validate(self, ws: Worksheet, row: int, col: int, options: Mapping[str, Any]) -> None:
+        """Give a cell a data validation. The cells of a sheet with the same options share one
+        rule (one ``dataValidation`` listing their ranges), written by write_validations."""
+        key = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items())
+        rules = self._rules.setdefault(ws.get_name(), (ws, {}))[1]
+        if key in rules:
+            rules[key][1].append((row, col))
+        else:
+            rules[key] = (dict(options), [(row, col)])
+
+    def close(self) -> None:
+        """Write what was held back (the validation rules) and the workbook."""
+        self.write_validations()
+        self.wb.close()
+
+    def write_validations(self) -> None:
+        """Write every validation rule given with validate() (close() does)."""
+        for ws, rules in self._rules.values():
+            for options, cells in rules.values():
+                for name, limit in (("input_title", 32), ("error_title", 32)):
+                    if len(options.get(name, "")) > limit:
+                        options[name] = options[name][:limit]
+                for name in ("input_message", "error_message"):
+                    if len(options.get(name, "")) > 255:
+                        raise ValueError(
+                            f"validation message over 255 characters: {options[name]!r}"
+                        )
+                ranges = _cell_ranges(cells)
+                if len(ranges) > 1 or ranges[0][0] != ranges[0][2]:
+                    options["multi_range"] = " ".join(xl_range(*r) for r in ranges)
+                row, col = ranges[0][:2]
+                check(ws.data_validation(row, col, row, col, options), "a data validation")
+        self._rules.clear()
 
     def protect(self, ws: Worksheet) -> None:
         ws.protect("", dict(PROTECTION))

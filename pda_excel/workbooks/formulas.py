@@ -7,6 +7,7 @@ only let a district check its entries before sending the file back.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from ..core.inputs import KINDS
 from ..core.rubric import Condition, Kpi, Rubric, format_number
 
 
+@functools.lru_cache(maxsize=1024)  # the same few constants in every officer's formulas
 def _const(value: Fraction | int) -> str:
     """An exact constant for a formula: a decimal when it terminates, else (p/q)."""
     frac = Fraction(value)
@@ -191,10 +193,15 @@ _CLASSIC_FUNCTIONS = frozenset(
 _FUNCTION = re.compile(r"\b([A-Z][A-Z0-9._]*)\(")
 
 
+@functools.lru_cache(maxsize=4096)  # every district of a round repeats the same formulas
+def _classic(formula: str) -> bool:
+    return formula.startswith("=") and set(_FUNCTION.findall(formula)) <= _CLASSIC_FUNCTIONS
+
+
 class PreviewSheet(Worksheet):  # type: ignore[misc]
     """A worksheet that writes our classic-function formulas as they are."""
 
     def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
-        if formula.startswith("=") and set(_FUNCTION.findall(formula)) <= _CLASSIC_FUNCTIONS:
+        if _classic(formula):
             return formula[1:]
         return str(super()._prepare_formula(formula, expand_future_functions))

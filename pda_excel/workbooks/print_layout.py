@@ -132,13 +132,15 @@ def text_lines(text: str, width: float, size: float = BODY_SIZE, bold: bool = Fa
     return wrap_lines(text, column_points(width), size, bold)
 
 
+@functools.lru_cache(maxsize=16384)
 def one_line_width(text: str, size: float = BODY_SIZE, bold: bool = False) -> float:
     """Least column width (to 0.1 character) that shows each line of `text` without wrapping."""
     width = 1.0
     for paragraph in text.split("\n"):
-        need = (text_points(paragraph, size, bold) + WRAP_PAD_POINTS) / WRAP_SHARE
+        length = text_points(paragraph, size, bold)
+        need = (length + WRAP_PAD_POINTS) / WRAP_SHARE
         guess = max(1.0, math.floor((need / DIGIT_POINTS - 1) * 10) / 10)
-        while _line_points(guess) < text_points(paragraph, size, bold):
+        while _line_points(guess) < length:
             guess = round(guess + 0.1, 1)
         width = max(width, guess)
     return width

@@ -35,7 +35,7 @@ class _Writer(InstructionsSheet, KpiSheets, SummarySheet, MetaSheet):
         self.summary(team_levels, individual_levels)
         self.meta()
         self.wb.worksheets()[0].activate()
-        self.wb.close()
+        self.close()
 
 
 def write_district_template(

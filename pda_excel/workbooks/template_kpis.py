@@ -101,13 +101,21 @@ class KpiSheets(DistrictBook):
             input_fmt[f] = self.cell_fmt("input", text_wrap=False, shrink=True)
         if keys.NA_FIELD in input_fmt:
             input_fmt[keys.NA_FIELD] = self.cell_fmt("input", font_size=NA_SIZE)
+        key_fmt, unused_fmt = self.cell_fmt("key"), self.cell_fmt("unused")
+        preview_fmt = self.cell_fmt("preview")
         level_col, weight_col = col[keys.LEVEL], col["weight"]
-        # One formula per KPI with the row number left open (NUL), the same for every owner.
-        formulas = {}
-        for kpi in kpis:
+        # What every owner's row of a KPI shares, worked out once: the level formula with the
+        # row number left open (NUL), the validations of its inputs, its height and weight.
+        formulas, validations, points, weights = {}, {}, {}, {}
+        for kpi, text in zip(kpis, texts, strict=True):
             refs = {f: f"{xl_col_to_name(col[f])}\x00" for f in inputs}
             na_cell = refs.get(keys.NA_FIELD) if kpi.allow_na else None
             formulas[kpi.id] = level_formula(kpi, refs, na_cell)
+            validations[kpi.id] = {f: self._validation(kpi, f) for f in kpi.fields}
+            if kpi.allow_na:
+                validations[kpi.id][keys.NA_FIELD] = self._validation(kpi, keys.NA_FIELD)
+            points[kpi.id] = kpi_row_points(text, widths, plan.size)
+            weights[kpi.id] = float(kpi.weight)
         for owner, heading in owners:
             if row > FIRST_DATA_ROW:
                 breaks.append(row)
@@ -121,16 +129,16 @@ class KpiSheets(DistrictBook):
                 locked = kpi.references if (owner, kpi.id) in self.targets else ()
                 specs = keys.kpi_cells(owner, kpi, locked)
                 row_key = specs[0].row_key
-                ws.write_string(row, col[keys.KEY_MARKER], row_key, self.cell_fmt("key"))
+                ws.write_string(row, col[keys.KEY_MARKER], row_key, key_fmt)
                 ws.write_string(row, col["kpi"], text.title, text_fmt)
-                ws.write_number(row, col["weight"], float(kpi.weight), number_fmt)
+                ws.write_number(row, weight_col, weights[kpi.id], number_fmt)
                 ws.write_string(row, col["criteria"], text.criteria, text_fmt)
                 by_field = {s.field: s for s in specs}
                 for field in inputs:
                     spec = by_field.get(field)
                     c = col[field]
                     if spec is None:
-                        ws.write_blank(row, c, None, self.cell_fmt("unused"))
+                        ws.write_blank(row, c, None, unused_fmt)
                     elif spec.kind == "reference":
                         value = self.targets[(owner, kpi.id)].get(field)
                         if value is None:
@@ -143,17 +151,16 @@ class KpiSheets(DistrictBook):
                         self.place(spec, sheet, row, c)
                     else:
                         ws.write_blank(row, c, None, input_fmt[field])
-                        self.validate(ws, row, c, dict(self._validation(kpi, field)))
+                        self.validate(ws, row, c, validations[kpi.id][field])
                         self.place(spec, sheet, row, c)
                 formula = formulas[kpi.id].replace("\x00", str(row + 1))
                 check(
-                    ws.write_formula(row, level_col, formula, self.cell_fmt("preview"), ""),
+                    ws.write_formula(row, level_col, formula, preview_fmt, ""),
                     f"the level formula of {row_key}",
                 )
                 self.place(by_field[keys.LEVEL], sheet, row, level_col)
-                points = kpi_row_points(text, widths, plan.size)
-                ws.set_row(row, points)
-                block += points
+                ws.set_row(row, points[kpi.id])
+                block += points[kpi.id]
                 row += 1
             blocks.append(block)
             levels.append(
@@ -191,13 +198,12 @@ class KpiSheets(DistrictBook):
         Not merged (a merged range would get in the way of tools that move rows): the text
         overflows from its first cell over the empty cells beside it.
         """
-        for c in range(1, last_col + 1):
-            edge = "first" if c == 1 else "last" if c == last_col else "middle"
-            f = self.cell_fmt("heading", edge=edge)
-            if c == 1:
-                check(ws.write_string(row, c, text, f), "an officer heading")
-            else:
-                ws.write_blank(row, c, None, f)
+        middle = self.cell_fmt("heading", edge="middle")
+        check(ws.write_string(row, 1, text, self.cell_fmt("heading", edge="first")), "a heading")
+        for c in range(2, last_col):
+            ws.write_blank(row, c, None, middle)
+        if last_col > 1:
+            ws.write_blank(row, last_col, None, self.cell_fmt("heading", edge="last"))
         ws.set_row(row, lines_points(1, BODY_SIZE))
 
     @staticmethod

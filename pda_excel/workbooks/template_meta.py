@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 from ..core import keys
 from .district_book import DistrictBook
 
 
+@functools.cache
 def _generator() -> str:
     from importlib.metadata import PackageNotFoundError, version
 

@@ -82,7 +82,7 @@ class SummarySheet(DistrictBook):
             ws.write_string(row, col["probation"], probation, number_fmt)
             comp_col = col[keys.COMPETENCY]
             ws.write_blank(row, comp_col, None, self.cell_fmt("input"))
-            self.validate(ws, row, comp_col, dict(competency_dv))
+            self.validate(ws, row, comp_col, competency_dv)
             self.place(specs[keys.COMPETENCY], sheet, row, comp_col)
             formulas = score_formulas(
                 self.rubric,
