@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import xlsxwriter
 from xlsxwriter.utility import xl_range, xl_rowcol_to_cell
@@ -98,8 +97,7 @@ PROTECTION = {
 _Rule = tuple[dict[str, Any], list[tuple[int, int]]]
 
 
-@dataclass(frozen=True)
-class _Placed:
+class _Placed(NamedTuple):  # a tuple: one is made for every keyed cell of every template
     sheet: str
     row: int
     col: int
@@ -147,6 +145,7 @@ class DistrictBook:
         self.placed: dict[str, _Placed] = {}
         # Data validation rules per sheet: options -> the cells they apply to (see validate).
         self._rules: dict[str, tuple[Worksheet, dict[tuple[Any, ...], _Rule]]] = {}
+        self._rule_keys: dict[int, tuple[Mapping[str, Any], tuple[Any, ...]]] = {}
         self.wb = xlsxwriter.Workbook(
             str(path),
             {
@@ -187,8 +186,14 @@ class DistrictBook:
 
     def validate(self, ws: Worksheet, row: int, col: int, options: Mapping[str, Any]) -> None:
         """Give a cell a data validation. The cells of a sheet with the same options share one
-        rule (one ``dataValidation`` listing their ranges), written by write_validations."""
-        key = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items())
+        rule (one ``dataValidation`` listing their ranges), written by write_validations.
+        `options` must not change once passed: its content is read once per dict."""
+        known = self._rule_keys.get(id(options))
+        if known is not None and known[0] is options:  # the same dict as before: same key
+            key = known[1]
+        else:
+            key = tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items())
+            self._rule_keys[id(options)] = (options, key)  # kept alive: the id stays its own
         rules = self._rules.setdefault(ws.get_name(), (ws, {}))[1]
         if key in rules:
             rules[key][1].append((row, col))

@@ -91,6 +91,7 @@ def _advances(bold: bool) -> dict[str, float]:
     return table
 
 
+@functools.lru_cache(maxsize=16384)
 def text_points(text: str, size: float, bold: bool = False) -> float:
     """Printed width of one line of text in TH SarabunPSK at `size` points."""
     table = _advances(bold)
