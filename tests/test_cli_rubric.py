@@ -166,20 +166,148 @@ def test_show_bad_rubric_fails_with_every_problem() -> None:
 # -- level ---------------------------------------------------------------------------------------
 
 
+T2_85 = "ผลงานร้อยละ 85 มากกว่า 80 จึงได้ระดับ 2; ระดับ 3 ต้องมากกว่าร้อยละ 85"
+
+
 def test_level_json() -> None:
     result = run("level", "T2", "85", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {
         "kpi": "T2",
+        "na": False,
+        "measures": {"percent": 85},
+        "references": {},
         "level": 2,
-        "explanation": "85 > 80 → ระดับ 2; ไม่ถึงระดับ 3 (85 > 85 ไม่จริง)",
+        "level_text": "ผลการดำเนินงานกิจกรรม/โครงการ มากกว่าร้อยละ ๘๐",
+        "conditions": [
+            {
+                "level": 2,
+                "condition": "percent > 80",
+                "measure": "percent",
+                "op": ">",
+                "reference": None,
+                "target": 80,
+                "value": 85,
+                "holds": True,
+            },
+            {
+                "level": 3,
+                "condition": "percent > 85",
+                "measure": "percent",
+                "op": ">",
+                "reference": None,
+                "target": 85,
+                "value": 85,
+                "holds": False,
+            },
+        ],
+        "missing": [],
+        "explanation": T2_85,
     }
 
 
 def test_level_text() -> None:
     result = run("level", "T2", "85")
     assert result.exit_code == 0, result.output
-    assert result.stdout == "T2: ระดับ 2\n85 > 80 → ระดับ 2; ไม่ถึงระดับ 3 (85 > 85 ไม่จริง)\n"
+    assert result.stdout == (f"T2: ระดับ 2 (ผลการดำเนินงานกิจกรรม/โครงการ มากกว่าร้อยละ ๘๐)\n{T2_85}\n")
+
+
+def test_level_text_at_level_0() -> None:
+    result = run("level", "I1", "72.2222")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "I1: ระดับ 0\nผลงานร้อยละ 72.22 ต่ำกว่าเกณฑ์ระดับ 1 (ไม่น้อยกว่าร้อยละ 75) จึงได้ระดับ 0\n"
+    )
+
+
+def _step(kpi: str, level: int) -> str:
+    return RUBRIC.kpis[kpi].levels[level - 1].text
+
+
+@pytest.mark.parametrize(
+    ("args", "explanation"),
+    [
+        # >= on a number: the threshold itself reaches the level
+        (["T1", "70"], "ผลงานร้อยละ 70 ไม่น้อยกว่า 70 จึงได้ระดับ 1; ระดับ 2 ต้องไม่น้อยกว่าร้อยละ 75"),
+        (["T1", "69.99"], "ผลงานร้อยละ 69.99 ต่ำกว่าเกณฑ์ระดับ 1 (ไม่น้อยกว่าร้อยละ 70) จึงได้ระดับ 0"),
+        (["T1", "๙๐"], "ผลงานร้อยละ 90 ไม่น้อยกว่า 90 จึงได้ระดับ 5 ซึ่งเป็นระดับสูงสุด"),
+        # > on a number: the threshold itself does not
+        (["T2", "95.01"], "ผลงานร้อยละ 95.01 มากกว่า 95 จึงได้ระดับ 5 ซึ่งเป็นระดับสูงสุด"),
+        (["T2", "75"], "ผลงานร้อยละ 75 ไม่ถึงเกณฑ์ระดับ 1 (มากกว่าร้อยละ 75) จึงได้ระดับ 0"),
+        # a ratio KPI takes its percent; two decimals, more only to keep it off the threshold
+        (["I1", "74.999"], "ผลงานร้อยละ 74.999 ต่ำกว่าเกณฑ์ระดับ 1 (ไม่น้อยกว่าร้อยละ 75) จึงได้ระดับ 0"),
+        (["I6", "100"], "ผลงานร้อยละ 100 ไม่น้อยกว่า 100 จึงได้ระดับ 4; ระดับ 5 ต้องมากกว่าร้อยละ 100"),
+        # steps: the rubric's own text of the step still to do
+        (["T3", "3"], f"ทำสำเร็จถึงขั้นที่ 3 จึงได้ระดับ 3; ระดับ 4 ต้องทำสำเร็จถึงขั้นที่ 4 คือ {_step('T3', 4)}"),
+        (["I3", "0"], "ยังไม่สำเร็จขั้นใด ต่ำกว่าเกณฑ์ระดับ 1 "
+                      f"(ทำสำเร็จถึงขั้นที่ 1 คือ {_step('I3', 1)}) จึงได้ระดับ 0"),
+        (["I7", "5"], "ทำสำเร็จถึงขั้นที่ 5 จึงได้ระดับ 5 ซึ่งเป็นระดับสูงสุด"),
+        # steps and percent
+        (["I5", "95", "--steps", "1"], "ทำสำเร็จถึงขั้นที่ 1 จึงได้ระดับ 1; "
+                                       f"ระดับ 2 ต้องทำสำเร็จถึงขั้นที่ 2 คือ {_step('I5', 2)}"),
+        (["I5", "69.99", "--steps", "2"], "ทำสำเร็จถึงขั้นที่ 2 จึงได้ระดับ 2; ระดับ 3 ต้องไม่น้อยกว่าร้อยละ 70"),
+        (["I5", "85", "--steps", "2"], "ทำสำเร็จถึงขั้นที่ 2 และผลงานร้อยละ 85 ไม่น้อยกว่า 80 "
+                                       "จึงได้ระดับ 4; ระดับ 5 ต้องไม่น้อยกว่าร้อยละ 90"),
+        # reference targets, in baht with thousands separators
+        (
+            ["I2", "1,250,000",
+             "--min", "500,000", "--standard", "1,000,000", "--high", "2,000,000"],
+            "ผลงาน 1,250,000 บาท มากกว่าค่ามาตรฐาน (1,000,000 บาท) จึงได้ระดับ 4; "
+            "ระดับ 5 ต้องไม่น้อยกว่าค่าขั้นสูง (2,000,000 บาท)",
+        ),
+        (
+            ["I2", "99", "--min", "100", "--standard", "150", "--high", "200"],
+            "ผลงาน 99 บาท ไม่น้อยกว่า 0 บาท จึงได้ระดับ 1; ระดับ 2 ต้องไม่น้อยกว่าค่าขั้นต่ำ (100 บาท)",
+        ),
+        (
+            ["I2", "200", "--min", "100", "--standard", "150", "--high", "200"],
+            "ผลงาน 200 บาท ไม่น้อยกว่าค่าขั้นสูง (200 บาท) จึงได้ระดับ 5 ซึ่งเป็นระดับสูงสุด",
+        ),
+        # not applicable
+        (["I2", "ไม่มีภารกิจ"], "ไม่มีภารกิจตามตัวชี้วัดนี้ จึงไม่นำมาคิดคะแนน "
+                                "และเฉลี่ยน้ำหนักของตัวชี้วัดที่เหลือในกลุ่มใหม่ให้ครบ 100"),
+    ],
+)  # fmt: skip
+def test_level_explanations_are_thai_sentences(args: list[str], explanation: str) -> None:
+    result = run("level", *args, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["explanation"] == explanation
+
+
+UPPER = str(DATA_DIR / "upper-bounds.yaml")
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("25", "TE: ระดับ 0\nผลงานร้อยละ 25 สูงกว่าเกณฑ์ระดับ 1 (ไม่เกินร้อยละ 20) จึงได้ระดับ 0"),
+        ("20", "TE: ระดับ 1 (ไม่เกินร้อยละ ๒๐)\n"
+               "ผลงานร้อยละ 20 ไม่เกิน 20 จึงได้ระดับ 1; ระดับ 2 ต้องไม่เกินร้อยละ 15"),
+        ("5", "TE: ระดับ 3 (ไม่เกินร้อยละ ๑๐)\n"
+              "ผลงานร้อยละ 5 ไม่เกิน 10 จึงได้ระดับ 3; ระดับ 4 ต้องน้อยกว่าร้อยละ 5"),
+        ("0.5", "TE: ระดับ 5 (น้อยกว่าร้อยละ ๑)\nผลงานร้อยละ 0.50 น้อยกว่า 1 จึงได้ระดับ 5 ซึ่งเป็นระดับสูงสุด"),
+    ],
+)  # fmt: skip
+def test_level_explanations_of_upper_bounds(value: str, text: str) -> None:
+    """'ไม่เกิน' is <=, 'น้อยกว่า' is <."""
+    result = run("level", "TE", value, "--rubric", UPPER)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == text + "\n"
+
+
+def test_level_not_applicable() -> None:
+    result = run("level", "I5", "N/A", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["na"] is True and data["level"] is None and data["conditions"] == []
+    text = run("level", "I2", "ไม่มีภารกิจ")
+    assert text.stdout.startswith("I2: ไม่มีภารกิจ\nไม่มีภารกิจตามตัวชี้วัดนี้ จึงไม่นำมาคิดคะแนน")
+
+
+def test_level_not_applicable_where_the_kpi_does_not_allow_it() -> None:
+    result = run("level", "T1", "ไม่มีภารกิจ")
+    assert result.exit_code == 2
+    assert "T1 cannot be not applicable (ไม่มีภารกิจ)" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -211,7 +339,8 @@ def test_level_values(args: list[str], expected: int) -> None:
 def test_level_amount_against_references(amount: str, expected: int) -> None:
     result = run("level", "I2", amount, "--min", "100", "--standard", "150", "--high", "200")
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith(f"I2: ระดับ {expected}\n")
+    text = RUBRIC.kpis["I2"].levels[expected - 1].text
+    assert result.stdout.startswith(f"I2: ระดับ {expected} ({text})\n")
 
 
 def test_level_amount_explanation_names_the_reference() -> None:
@@ -219,7 +348,12 @@ def test_level_amount_explanation_names_the_reference() -> None:
     result = run("level", *args)
     data = json.loads(result.stdout)
     assert data["level"] == 3
-    assert "150 >= standard (150) → ระดับ 3" in data["explanation"]
+    assert data["references"] == {"min": 100, "standard": 150, "high": 200}
+    assert data["explanation"] == (
+        "ผลงาน 150 บาท ไม่น้อยกว่าค่ามาตรฐาน (150 บาท) จึงได้ระดับ 3; ระดับ 4 ต้องมากกว่าค่ามาตรฐาน (150 บาท)"
+    )
+    assert data["conditions"][0]["reference"] == "standard"
+    assert data["conditions"][0]["target"] == 150
 
 
 def test_level_amount_with_thousands_separators() -> None:

@@ -18,11 +18,13 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pda_excel.core.explain import human_number
 from pda_excel.core.rubric import Kpi, Rubric, load_rubric, parse_rubric
 from pda_excel.core.scoring import (
     LevelResult,
     band_of,
     combine,
+    evaluate_level,
     group_score,
     kpi_level,
     round_half_up,
@@ -129,7 +131,7 @@ def test_i1_level_from_households_ratio(numerator: int, denominator: int, expect
 
 def test_i1_ratio_shows_the_computed_percent() -> None:
     result = level_of("I1", numerator=F(149), denominator=F(200))
-    assert "74.5 >= 75" in result.explanation
+    assert result.explanation == ("ผลงานร้อยละ 74.50 ต่ำกว่าเกณฑ์ระดับ 1 (ไม่น้อยกว่าร้อยละ 75) จึงได้ระดับ 0")
 
 
 def test_i1_ratio_is_exact_for_repeating_decimals() -> None:
@@ -171,12 +173,14 @@ def test_i1_without_a_usable_denominator_is_undetermined(fields: dict[str, Any])
 def test_i2_level_against_reference_targets(amount: str, expected: int) -> None:
     result = level_of("I2", amount=F(amount), **REFS)
     assert result.level == expected
-    assert amount in result.explanation
+    assert f"ผลงาน {human_number(F(amount))} บาท " in result.explanation
 
 
 def test_i2_explanation_names_the_reference_and_its_value() -> None:
     result = level_of("I2", amount=F(150), **REFS)
-    assert "150 >= standard (150) → ระดับ 3" in result.explanation
+    assert result.explanation == (
+        "ผลงาน 150 บาท ไม่น้อยกว่าค่ามาตรฐาน (150 บาท) จึงได้ระดับ 3; ระดับ 4 ต้องมากกว่าค่ามาตรฐาน (150 บาท)"
+    )
 
 
 def test_i2_without_its_reference_targets_is_undetermined() -> None:
@@ -233,7 +237,7 @@ def test_i5_step_2_without_percent_is_undetermined() -> None:
     result = level_of("I5", steps=F(2), percent=None)
     assert result.level is None
     assert "percent" in result.missing
-    assert "percent" in result.explanation
+    assert result.explanation == "ยังไม่ได้กรอกผลงาน (ร้อยละ) จึงยังตัดสินระดับไม่ได้"
 
 
 def test_i5_percent_without_steps_is_undetermined() -> None:
@@ -283,19 +287,200 @@ def test_blank_steps_is_undetermined_not_zero(kpi_id: str) -> None:
 
 def test_explanation_states_the_comparison_that_decided() -> None:
     result = level_of("T2", percent=F(85))
-    assert "85 > 80 → ระดับ 2" in result.explanation
-    assert "85 > 85" in result.explanation  # why not level 3
+    assert result.explanation == ("ผลงานร้อยละ 85 มากกว่า 80 จึงได้ระดับ 2; ระดับ 3 ต้องมากกว่าร้อยละ 85")
 
 
 def test_explanation_at_level_0_says_why() -> None:
     result = level_of("T1", percent=F("69.99"))
-    assert "ระดับ 0" in result.explanation
-    assert "69.99 >= 70" in result.explanation
+    assert result.explanation == ("ผลงานร้อยละ 69.99 ต่ำกว่าเกณฑ์ระดับ 1 (ไม่น้อยกว่าร้อยละ 70) จึงได้ระดับ 0")
 
 
 def test_explanation_at_level_5_has_no_next_level() -> None:
     result = level_of("T1", percent=F(90))
-    assert result.explanation == "90 >= 90 → ระดับ 5"
+    assert result.explanation == "ผลงานร้อยละ 90 ไม่น้อยกว่า 90 จึงได้ระดับ 5 ซึ่งเป็นระดับสูงสุด"
+
+
+def test_explanation_on_a_strict_threshold_is_not_reached_rather_than_below() -> None:
+    result = level_of("T2", percent=F(75))
+    assert result.explanation == ("ผลงานร้อยละ 75 ไม่ถึงเกณฑ์ระดับ 1 (มากกว่าร้อยละ 75) จึงได้ระดับ 0")
+
+
+def test_explanation_rounds_to_two_decimals_with_thousands_separators() -> None:
+    assert level_of("I1", numerator=F(65), denominator=F(90)).explanation == (
+        "ผลงานร้อยละ 72.22 ต่ำกว่าเกณฑ์ระดับ 1 (ไม่น้อยกว่าร้อยละ 75) จึงได้ระดับ 0"
+    )
+    refs = {"min": F(500000), "standard": F(1000000), "high": F(2000000)}
+    assert level_of("I2", amount=F("1250000.5"), **refs).explanation == (
+        "ผลงาน 1,250,000.50 บาท มากกว่าค่ามาตรฐาน (1,000,000 บาท) จึงได้ระดับ 4; "
+        "ระดับ 5 ต้องไม่น้อยกว่าค่าขั้นสูง (2,000,000 บาท)"
+    )
+
+
+def test_explanation_never_shows_a_value_equal_to_a_threshold_it_misses() -> None:
+    """74.999 to two decimals is 75.00: the sentence shows as many decimals as it takes."""
+    result = level_of("I1", numerator=F(74999), denominator=F(100000))
+    assert result.level == 0
+    assert result.explanation.startswith("ผลงานร้อยละ 74.999 ต่ำกว่าเกณฑ์ระดับ 1")
+    almost = level_of("T1", percent=F("89.9999999"))
+    assert almost.level == 4
+    assert "ระดับ 5 ต้องไม่น้อยกว่าร้อยละ 90" in almost.explanation
+    assert almost.explanation.startswith("ผลงานร้อยละ 89.9999999 ")  # not 90.00
+
+
+def test_explanation_of_a_milestone_quotes_the_next_steps_text() -> None:
+    assert level_of("T3", steps=F(3)).explanation == (
+        "ทำสำเร็จถึงขั้นที่ 3 จึงได้ระดับ 3; ระดับ 4 ต้องทำสำเร็จถึงขั้นที่ 4 คือ " + kpi("T3").levels[3].text
+    )
+    assert level_of("I7", steps=F(0)).explanation == (
+        "ยังไม่สำเร็จขั้นใด ต่ำกว่าเกณฑ์ระดับ 1 (ทำสำเร็จถึงขั้นที่ 1 คือ "
+        + kpi("I7").levels[0].text
+        + ") จึงได้ระดับ 0"
+    )
+    assert level_of("I7", steps=F(5)).explanation == ("ทำสำเร็จถึงขั้นที่ 5 จึงได้ระดับ 5 ซึ่งเป็นระดับสูงสุด")
+
+
+@pytest.mark.parametrize(
+    ("steps", "percent", "expected"),
+    [
+        (1, "95", "ทำสำเร็จถึงขั้นที่ 1 จึงได้ระดับ 1; ระดับ 2 ต้องทำสำเร็จถึงขั้นที่ 2 คือ {l2}"),
+        (2, "60", "ทำสำเร็จถึงขั้นที่ 2 จึงได้ระดับ 2; ระดับ 3 ต้องไม่น้อยกว่าร้อยละ 70"),
+        (
+            2,
+            "85",
+            "ทำสำเร็จถึงขั้นที่ 2 และผลงานร้อยละ 85 ไม่น้อยกว่า 80 จึงได้ระดับ 4; ระดับ 5 ต้องไม่น้อยกว่าร้อยละ 90",
+        ),
+        (
+            2,
+            "90",
+            "ทำสำเร็จถึงขั้นที่ 2 และผลงานร้อยละ 90 ไม่น้อยกว่า 90 จึงได้ระดับ 5 ซึ่งเป็นระดับสูงสุด",
+        ),
+        (0, None, "ยังไม่สำเร็จขั้นใด ต่ำกว่าเกณฑ์ระดับ 1 (ทำสำเร็จถึงขั้นที่ 1 คือ {l1}) จึงได้ระดับ 0"),
+    ],
+)
+def test_explanation_of_steps_and_percent(steps: int, percent: str | None, expected: str) -> None:
+    value = None if percent is None else F(percent)
+    texts = {f"l{n}": lvl.text for n, lvl in enumerate(kpi("I5").levels, start=1)}
+    result = level_of("I5", steps=F(steps), percent=value)
+    assert result.explanation == expected.format_map(texts)
+
+
+@pytest.mark.parametrize(
+    ("kpi_id", "fields", "expected"),
+    [
+        ("T1", {"percent": None}, "ยังไม่ได้กรอกผลงาน (ร้อยละ) จึงยังตัดสินระดับไม่ได้"),
+        ("T3", {"steps": None}, "ยังไม่ได้กรอกขั้นที่ทำสำเร็จ จึงยังตัดสินระดับไม่ได้"),
+        (
+            "I1",
+            {"numerator": F(3), "denominator": None},
+            "ยังไม่ได้กรอกผลงาน (จำนวนที่ทำได้) หรือเป้าหมาย (จำนวน) จึงยังตัดสินระดับไม่ได้",
+        ),
+        (
+            "I2",
+            {"amount": F(180), "min": F(100), "standard": F(150), "high": None},
+            "ยังไม่ได้กรอกค่าขั้นสูง จึงยังตัดสินระดับไม่ได้",
+        ),
+        (
+            "I5",
+            {"steps": None, "percent": None},
+            "ยังไม่ได้กรอกขั้นที่ทำสำเร็จ และผลงาน (ร้อยละ) จึงยังตัดสินระดับไม่ได้",
+        ),
+        ("I2", {"amount": None, **REFS}, "ยังไม่ได้กรอกผลงาน (บาท) จึงยังตัดสินระดับไม่ได้"),
+    ],
+)
+def test_explanation_of_a_blank_input_says_what_to_fill(
+    kpi_id: str, fields: dict[str, Fraction | None], expected: str
+) -> None:
+    result = kpi_level(kpi(kpi_id), fields)
+    assert result.level is None
+    assert result.explanation == expected
+
+
+def _kpi(*levels: list[str], input: str = "percent") -> Kpi:
+    return Kpi.model_validate(
+        {"id": "X", "title": "x", "weight": 100, "input": input,
+         "levels": [{"text": f"level {n}", "when": w} for n, w in enumerate(levels, 1)]}
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("25", "ผลงานร้อยละ 25 สูงกว่าเกณฑ์ระดับ 1 (ไม่เกินร้อยละ 20) จึงได้ระดับ 0"),
+        ("12", "ผลงานร้อยละ 12 ไม่เกิน 15 จึงได้ระดับ 2; ระดับ 3 ต้องไม่เกินร้อยละ 10"),
+        ("5", "ผลงานร้อยละ 5 ไม่เกิน 10 จึงได้ระดับ 3; ระดับ 4 ต้องน้อยกว่าร้อยละ 5"),
+        ("0.5", "ผลงานร้อยละ 0.50 น้อยกว่า 1 จึงได้ระดับ 5 ซึ่งเป็นระดับสูงสุด"),
+    ],
+)
+def test_explanation_of_upper_bounds(value: str, expected: str) -> None:
+    """'ไม่เกิน' is <=, 'น้อยกว่า' is <; above an upper bound is 'สูงกว่าเกณฑ์'."""
+    rule = _kpi(
+        ["percent <= 20"], ["percent <= 15"], ["percent <= 10"], ["percent < 5"], ["percent < 1"]
+    )
+    assert evaluate_level(rule, {"percent": F(value)}).explanation == expected
+
+
+def test_explanation_of_a_band_names_the_measure_once() -> None:
+    rule = _kpi(
+        ["percent >= 60"],
+        ["percent >= 70", "percent < 80"],
+        ["percent >= 80"],
+        ["percent >= 90"],
+        ["percent >= 95"],
+    )
+    result = evaluate_level(rule, {"percent": F(75)})
+    assert result.level == 2
+    assert result.explanation == (
+        "ผลงานร้อยละ 75 ไม่น้อยกว่า 70 และน้อยกว่า 80 จึงได้ระดับ 2; ระดับ 3 ต้องไม่น้อยกว่าร้อยละ 80"
+    )
+
+
+def test_explanation_when_several_conditions_fail_at_level_1() -> None:
+    rule = _kpi(
+        ["steps >= 1", "percent >= 50"],
+        ["steps >= 2", "percent >= 60"],
+        ["steps >= 2", "percent >= 70"],
+        ["steps >= 2", "percent >= 80"],
+        ["steps >= 2", "percent >= 90"],
+        input="steps_percent",
+    )
+    result = evaluate_level(rule, {"steps": F(0), "percent": F(40)})
+    assert result.explanation == (
+        "ยังไม่สำเร็จขั้นใด และผลงานร้อยละ 40 ไม่ผ่านเกณฑ์ระดับ 1 "
+        "(ทำสำเร็จถึงขั้นที่ 1 และไม่น้อยกว่าร้อยละ 50) จึงได้ระดับ 0"
+    )
+
+
+def test_checks_are_the_conditions_behind_the_level() -> None:
+    result = level_of("T2", percent=F(85))
+    assert [c.as_dict() for c in result.checks] == [
+        {"level": 2, "condition": "percent > 80", "measure": "percent", "op": ">",
+         "reference": None, "target": 80, "value": 85, "holds": True},
+        {"level": 3, "condition": "percent > 85", "measure": "percent", "op": ">",
+         "reference": None, "target": 85, "value": 85, "holds": False},
+    ]  # fmt: skip
+    zero = level_of("I1", numerator=F(65), denominator=F(90))
+    assert [(c.level, c.value, c.holds) for c in zero.checks] == [(1, F(650, 9), False)]
+    assert zero.checks[0].as_dict()["value"] == 72.2222
+    undetermined = level_of("I5", steps=F(2), percent=None)
+    assert [(c.level, str(c.condition), c.holds) for c in undetermined.checks] == [
+        (5, "percent >= 90", None)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "text"),
+    [
+        (F(1250000), 2, "1,250,000"),
+        (F(85), 2, "85"),
+        (F(650, 9), 2, "72.22"),
+        (F("74.5"), 2, "74.50"),
+        (F("0.005"), 2, "0.01"),  # half up, not half even
+        (F("1234.5"), 2, "1,234.50"),
+        (F(2, 3), 3, "0.667"),
+    ],
+)
+def test_human_number(value: Fraction, decimals: int, text: str) -> None:
+    assert human_number(value, decimals) == text
 
 
 # -- group score ---------------------------------------------------------------------------------

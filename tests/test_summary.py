@@ -1,4 +1,4 @@
-"""The committee's summary workbook, its JSON twin and the terminal digest.
+"""The committee's summary workbook, its JSON twin and the terminal digest (surfaces/report).
 
 A Consolidation is built by hand from the shipped rubric and a roster made in code; levels and
 scores come from the real engine (scoring.kpi_level, scoring.score_person). The workbook is
@@ -28,9 +28,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pda_excel.core.findings import make, sort_key
 from pda_excel.core.rubric import load_rubric
 from pda_excel.core.scoring import kpi_level, round_half_up, score_person
+from pda_excel.core.thai import display_width
 from pda_excel.round.assess import KpiOutcome, PersonResult, Source
 from pda_excel.round.consolidate import Consolidation, DistrictResult, FileRecord, to_json
 from pda_excel.round.roster import District, Officer, Roster
+from pda_excel.surfaces import report
 from pda_excel.workbooks import summary, summary_people, summary_sheet
 
 F = Fraction
@@ -890,7 +892,7 @@ def test_json_round_trips_and_is_stable(tmp_path: Path, result: Consolidation) -
 
 
 def test_terminal_summary(result: Consolidation) -> None:
-    text = summary.terminal_summary(result)
+    text = report.terminal_summary(result)
     lines = text.splitlines()
     assert lines[0] == "สรุปผลการรวบรวม sakaeo-2567-1 รอบการประเมินที่ 1/2567"
     row = next(line for line in lines if line.startswith("2701"))
@@ -904,7 +906,7 @@ def test_terminal_summary(result: Consolidation) -> None:
     assert len(lines) < 25
     # Columns line up on screen although Thai vowel and tone marks take no width.
     table = [line for line in lines if re.match(r"\d{4} ", line)]
-    ends = {summary.display_width(line) for line in table}
+    ends = {display_width(line) for line in table}
     assert len(ends) == 1
 
 
@@ -914,7 +916,7 @@ def test_terminal_summary_caps_errors(result: Consolidation) -> None:
         for i in range(14)
     ]
     crowded = Consolidation(result.rubric, result.roster, result.districts, result.files, many)
-    text = summary.terminal_summary(crowded)
+    text = report.terminal_summary(crowded)
     assert "ข้อผิดพลาด 10 รายการแรก:" in text
     assert "f09.xlsx" in text and "f10.xlsx" not in text
     assert "… และอีก 4 รายการ" in text
@@ -927,12 +929,12 @@ def test_short_title_keeps_thai_clusters_whole() -> None:
     assert summary_sheet.short_title("ครัวเรือนเป้าหมาย", 8) == "ครัวเรือน…"
     for kpi in RUBRIC.kpis.values():
         short = summary_sheet.short_title(kpi.title)
-        assert summary.display_width(short) <= summary_sheet.SHORT_TITLE + 1
+        assert display_width(short) <= summary_sheet.SHORT_TITLE + 1
         body = short.removesuffix("…")
         assert kpi.title.startswith(body)
         rest = kpi.title[len(body) :].lstrip()
         # The cut never strands a vowel or tone mark without its consonant.
-        assert not rest or summary.display_width(rest[0]) == 1, (kpi.id, short)
+        assert not rest or display_width(rest[0]) == 1, (kpi.id, short)
 
 
 # -- LibreOffice renders it on A4 landscape ---------------------------------------------------

@@ -21,20 +21,62 @@ Number = Fraction | int
 
 
 @dataclass(frozen=True)
-class LevelResult:
-    """A KPI's level (None when undetermined) and why, in Thai.
+class Check:
+    """One condition of one level, tested against the entered results."""
 
-    The explanation is built only when asked for: consolidating a country's returns scores
-    hundreds of thousands of KPIs and reads almost none of the explanations.
+    level: int
+    condition: Condition
+    value: Fraction | None  # the measure's value; None when unknown
+    target: Fraction | None  # the number it is compared with (a reference's value); None unknown
+    holds: bool | None  # None when the value or the target is unknown
+
+    def as_dict(self) -> dict[str, Any]:
+        """The check as JSON-ready data (exact decimals, or 4 places for repeating ones)."""
+        return {
+            "level": self.level,
+            "condition": str(self.condition),
+            "measure": self.condition.measure,
+            "op": self.condition.op,
+            "reference": self.condition.ref,
+            "target": json_number(self.target),
+            "value": json_number(self.value),
+            "holds": self.holds,
+        }
+
+
+def json_number(value: Fraction | None) -> int | float | None:
+    """An exact number for JSON: an int when whole, else its decimal (4 places if repeating)."""
+    if value is None:
+        return None
+    return value.numerator if value.denominator == 1 else float(format_number(value))
+
+
+@dataclass(frozen=True)
+class LevelResult:
+    """A KPI's level (None when undetermined), what is missing, and the conditions behind it.
+
+    The checks and their Thai explanation are built only when asked for: consolidating a
+    country's returns scores hundreds of thousands of KPIs and explains almost none of them.
     """
 
     level: int | None
     missing: tuple[str, ...] = ()
-    _explain: Callable[[], str] = field(default=lambda: "", compare=False, repr=False)
+    kpi: Kpi | None = field(default=None, compare=False, repr=False)
+    _checks: Callable[[], tuple[Check, ...]] = field(default=tuple, compare=False, repr=False)
+
+    @property
+    def checks(self) -> tuple[Check, ...]:
+        """The conditions that decided: every condition of the level reached and those of the
+        next level that fail; at level 0 those of level 1 that fail; when undetermined, those
+        of the level that might hold that are unknown."""
+        return self._checks()
 
     @property
     def explanation(self) -> str:
-        return self._explain()
+        """Why, in Thai sentences (core/explain.py)."""
+        from .explain import explain_level
+
+        return explain_level(self)
 
 
 def _cmp(value: Fraction, op: str, operand: Fraction) -> bool:
@@ -62,21 +104,6 @@ def _unknown(cond: Condition, measures: Mapping[str, Number | None]) -> str | No
     return cond.measure if measures.get(cond.measure) is None else cond.ref
 
 
-def _describe(
-    cond: Condition, measures: Mapping[str, Number | None], refs: Mapping[str, Number | None]
-) -> str:
-    value = measures.get(cond.measure)
-    if value is None:
-        return f"{cond.measure} ?"
-    operand = cond.number if cond.ref is None else refs.get(cond.ref)
-    if operand is None:
-        return f"{cond.ref} ?"
-    right = format_number(operand)
-    if cond.ref is not None:
-        right = f"{cond.ref} ({right})"
-    return f"{format_number(value)} {cond.op} {right}"
-
-
 def evaluate_level(
     kpi: Kpi,
     measures: Mapping[str, Number | None],
@@ -96,38 +123,53 @@ def evaluate_level(
         if False in results:
             continue
         if None not in results:
-            return LevelResult(number, (), partial(_held, kpi, index, measures, refs))
+            return LevelResult(number, (), kpi, partial(_held, kpi, number, measures, refs))
         missing = tuple(
             sorted({m for ok, c in zip(results, conds, strict=True)
                     if ok is None and (m := _unknown(c, measures))})
         )  # fmt: skip
-        return LevelResult(None, missing, partial(_undetermined, missing, number))
-    return LevelResult(0, (), lambda: _why_not(kpi, 0, measures, refs) + " → ระดับ 0")
+        checks = partial(_checks, kpi, number, measures, refs, None)
+        return LevelResult(None, missing, kpi, checks)
+    return LevelResult(0, (), kpi, partial(_checks, kpi, 1, measures, refs, False))
 
 
-def _undetermined(missing: tuple[str, ...], level: int) -> str:
-    return f"ยังไม่ทราบ {', '.join(missing)} จึงตัดสินระดับ {level} ไม่ได้"
+def _check(
+    level: int,
+    cond: Condition,
+    measures: Mapping[str, Number | None],
+    refs: Mapping[str, Number | None],
+) -> Check:
+    value = measures.get(cond.measure)
+    target = cond.number if cond.ref is None else refs.get(cond.ref)
+    return Check(
+        level,
+        cond,
+        None if value is None else Fraction(value),
+        None if target is None else Fraction(target),
+        _test(cond, measures, refs),
+    )
+
+
+def _checks(
+    kpi: Kpi,
+    level: int,
+    measures: Mapping[str, Number | None],
+    refs: Mapping[str, Number | None],
+    outcome: bool | None,
+) -> tuple[Check, ...]:
+    """The conditions of `level` whose test gives `outcome`."""
+    checks = (_check(level, c, measures, refs) for c in kpi.levels[level - 1].when)
+    return tuple(c for c in checks if c.holds is outcome)
 
 
 def _held(
-    kpi: Kpi, index: int, measures: Mapping[str, Number | None], refs: Mapping[str, Number | None]
-) -> str:
-    held = " และ ".join(_describe(c, measures, refs) for c in kpi.levels[index].when)
-    reason = f"{held} → ระดับ {index + 1}"
-    if index + 1 < len(kpi.levels):
-        reason += "; " + _why_not(kpi, index + 1, measures, refs)
-    return reason
-
-
-def _why_not(
-    kpi: Kpi, index: int, measures: Mapping[str, Number | None], refs: Mapping[str, Number | None]
-) -> str:
-    failed = [
-        _describe(c, measures, refs)
-        for c in kpi.levels[index].when
-        if _test(c, measures, refs) is False
-    ]
-    return f"ไม่ถึงระดับ {index + 1} ({', '.join(failed)} ไม่จริง)"
+    kpi: Kpi, level: int, measures: Mapping[str, Number | None], refs: Mapping[str, Number | None]
+) -> tuple[Check, ...]:
+    """Every condition of the level reached, then those of the next level that fail."""
+    held = _checks(kpi, level, measures, refs, True)
+    if level < len(kpi.levels):
+        held += _checks(kpi, level + 1, measures, refs, False)
+    return held
 
 
 def kpi_level(kpi: Kpi, fields: Mapping[str, Fraction | None]) -> LevelResult:

@@ -1,8 +1,12 @@
-"""Thai text shown to users, in one place: labels, sheet names, dates in the Buddhist Era."""
+"""Thai text shown to users, in one place: labels, sheet names, dates in the Buddhist Era, and
+the width a Thai text takes on screen."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
+import unicodedata
 
 MONTHS = (
     "มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
@@ -21,6 +25,24 @@ def be_year(day: dt.date) -> int:
 
 def thai_digits(text: object) -> str:
     return str(text).translate(THAI_DIGITS)
+
+
+# Thai vowel and tone marks above and below the line: they take no column.
+_THAI_MARKS = {c: None for c in [0x0E31, *range(0x0E34, 0x0E3B), *range(0x0E47, 0x0E4F)]}
+_NARROW = re.compile(r"[\x20-\x7e\u0e00-\u0e7f]*")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def display_width(text: str) -> int:
+    """Columns a text takes on screen or paper: combining marks take none, wide signs two."""
+    if _NARROW.fullmatch(text):  # the common case: ASCII and Thai only
+        return len(text.translate(_THAI_MARKS))
+    width = 0
+    for ch in text:
+        if unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+    return width
 
 
 def date_long(day: dt.date, digits: bool = True) -> str:
@@ -128,10 +150,25 @@ MESSAGES = {
     "na_with_value": 'ระบุทั้ง "ไม่มีภารกิจ" และกรอกผลงาน ({value}) ระบบไม่เดาว่าแบบใดถูก กรุณาลบอย่างใดอย่างหนึ่ง',
     "na_text": 'ค่า "{value}" ในช่องไม่มีภารกิจ ไม่ถูกต้อง ต้องเลือก "ไม่มีภารกิจ" หรือเว้นว่าง',
     "all_na": "ตัวชี้วัด{group}ทุกตัวระบุไม่มีภารกิจ คิดคะแนนกลุ่มนี้ไม่ได้",
-    "level_zero": "ผลงาน {value} ไม่ถึงเกณฑ์ระดับ 1 ได้ระดับ 0 ({valid})",
+    # {valid} is the whole explanation of level 0 (core/explain.py), e.g. "ผลงานร้อยละ 72.22
+    # ต่ำกว่าเกณฑ์ระดับ 1 (ไม่น้อยกว่าร้อยละ 75) จึงได้ระดับ 0"
+    "level_zero": "{valid}",
 }
 
 SEVERITY_LABELS = {"error": "ข้อผิดพลาด", "warning": "คำเตือน"}
+# The findings sheet at the front of an annotated copy sent back to a district.
+ANNOTATED = {
+    "sheet": "รายการที่ต้องแก้ไข",
+    "title": "รายการที่ต้องแก้ไข แบบฟอร์มของ{office} ({code}) รอบการประเมินที่ {round}/{year}",
+    "title_no_district": "รายการที่ต้องแก้ไข แบบฟอร์ม {file} รอบการประเมินที่ {round}/{year}",
+    "what_to_do": "ช่องที่ต้องแก้ไขระบายสีแดง ช่องที่ควรตรวจสอบระบายสีเหลือง ชี้ที่ช่องเพื่ออ่านคำอธิบาย แก้ไขในไฟล์นี้ได้เลย (แผ่นงานอื่นกรอกได้ตามปกติ) แล้วบันทึกและส่งไฟล์นี้กลับจังหวัด",
+    "contact": "สอบถาม: {contact}",
+    "comment_author": "จังหวัด",
+    "team": "รายทีม (ทุกคน)",
+    "where": "{sheet} {cell}",
+}
+ANNOTATED_HEADERS = ("ข้อ", "ต้องทำ", "ผู้รับการประเมิน", "ตัวชี้วัด / ช่อง", "แผ่นงาน เซลล์", "สิ่งที่พบและวิธีแก้ไข")
+ANNOTATED_ACTIONS = {"error": "แก้ไข", "warning": "ตรวจสอบ"}
 STATUS_LABELS = {
     "scored": "คิดคะแนนแล้ว",
     "incomplete": "ข้อมูลไม่ครบ",
@@ -389,6 +426,51 @@ MEASURE_LABELS = {
     "standard": "ค่ามาตรฐาน",
     "high": "ค่าขั้นสูง",
 }
+# -- why a KPI has its level (core/explain.py puts these words together) -----------------------
+# Comparisons as a coordinator says them, and as the rubric's level texts do ("ไม่น้อยกว่าร้อยละ ๗๕").
+COMPARISON_WORDS = {">=": "ไม่น้อยกว่า", ">": "มากกว่า", "<=": "ไม่เกิน", "<": "น้อยกว่า"}
+# What was achieved, the subject of a sentence ({n}: the number as a person writes it).
+EXPLAIN_VALUE = {
+    "percent": "ผลงานร้อยละ {n}",
+    "amount": "ผลงาน {n} บาท",
+    "steps": "ทำสำเร็จถึงขั้นที่ {n}",
+}
+EXPLAIN_NO_STEP = "ยังไม่สำเร็จขั้นใด"  # steps = 0
+# A threshold after a comparison word: in a statement of what was achieved ("ผลงานร้อยละ 85
+# มากกว่า 80"), in what a level needs ("ต้องมากกว่าร้อยละ 85"), and a reference target by name.
+EXPLAIN_TARGET = {
+    "held": {"percent": " {n}", "amount": " {n} บาท", "steps": "ขั้นที่ {n}"},
+    "needs": {"percent": "ร้อยละ {n}", "amount": " {n} บาท", "steps": "ขั้นที่ {n}"},
+    "reference": {
+        "percent": "{name} (ร้อยละ {n})",
+        "amount": "{name} ({n} บาท)",
+        "steps": "{name} (ขั้นที่ {n})",
+    },
+}
+EXPLAIN = {
+    "steps_needs": "ทำสำเร็จ{comparison}",  # a steps condition other than "at least step n"
+    "steps_reached": "ทำสำเร็จถึงขั้นที่ {n}",  # steps >= n
+    "step_text": "{needs} คือ {text}",  # the rubric's own text of the step a level needs
+    "and": " และ",
+    "held": "{facts} จึงได้ระดับ {level}",
+    "top": "{held} ซึ่งเป็นระดับสูงสุด",
+    "next": "; ระดับ {level} ต้อง{needs}",
+    "zero": "{facts} {relation}เกณฑ์ระดับ 1 ({needs}) จึงได้ระดับ 0",
+    "undetermined": "ยังไม่ได้กรอก{what} จึงยังตัดสินระดับไม่ได้",
+    "or": " หรือ",
+    "not_applicable": "ไม่มีภารกิจตามตัวชี้วัดนี้ จึงไม่นำมาคิดคะแนน และเฉลี่ยน้ำหนักของตัวชี้วัดที่เหลือในกลุ่มใหม่ให้ครบ 100",
+}
+# How a value that reaches no level stands against level 1: below a lower bound, above an upper
+# bound, exactly on a strict bound, or several conditions at once.
+EXPLAIN_RELATION = {"below": "ต่ำกว่า", "above": "สูงกว่า", "short": "ไม่ถึง", "fails": "ไม่ผ่าน"}
+# The first line of `pda-excel level`.
+LEVEL_LINES = {
+    "level": "{kpi}: ระดับ {level} ({text})",
+    "zero": "{kpi}: ระดับ 0",
+    "undetermined": "{kpi}: ยังตัดสินระดับไม่ได้",
+    "na": "{kpi}: ไม่มีภารกิจ",
+}
+
 SHARE_LABELS = {
     "team": "รายทีม",
     "individual": "รายบุคคล",
@@ -439,6 +521,11 @@ SIGNATURE_DATE_LINE = "วันที่ .... เดือน .......... พ.�
 # The terminal digest printed by the CLI after a consolidation.
 TERMINAL_TITLE = "สรุปผลการรวบรวม {rubric} รอบการประเมินที่ {round}/{year}"
 TERMINAL_HEADERS = ("รหัส", "อำเภอ", "สถานะ", "คิดคะแนน/ไม่ครบ/ไม่มีข้อมูล", "เฉลี่ย")
+TERMINAL_DISTRICTS = "อำเภอ {n} แห่ง: {counts}"
+TERMINAL_ATTENTION = 'อำเภอที่ต้องติดตาม {n} แห่ง (ยังไม่ได้ส่ง ไม่รับไฟล์ มีผู้ที่ยังคิดคะแนนไม่ได้ หรือมีข้อผิดพลาด) ทุกอำเภออยู่ในแผ่นงาน "{sheet}" ของไฟล์สรุป หรือใช้ --all'
+TERMINAL_NO_ATTENTION = "ไม่มีอำเภอที่ต้องติดตาม: ทุกอำเภอส่งแล้ว คิดคะแนนครบทุกคน และไม่มีข้อผิดพลาด"
+TERMINAL_MORE_DISTRICTS = '… และอีก {n} อำเภอที่ต้องติดตาม ดูทุกอำเภอด้วย --all หรือในแผ่นงาน "{sheet}"'
+TERMINAL_TOTAL = "รวม {n} อำเภอ"
 TERMINAL_FINDINGS = "ข้อค้นพบ: {counts}"
 TERMINAL_NO_FINDINGS = "ข้อค้นพบ: ไม่มี"
 TERMINAL_FIRST_ERRORS = "ข้อผิดพลาด {n} รายการแรก:"

@@ -18,6 +18,7 @@ class Checked:
     path: Path
     ret: ReturnFile
     findings: list[Finding] = field(default_factory=list)
+    district: District | None = None  # the district judged against (names its officers)
 
     @property
     def errors(self) -> int:
@@ -57,6 +58,7 @@ def check_file(path: Path, rubric: Rubric, roster: Roster | None = None) -> Chec
         targets = roster.targets_for(code)
     else:
         district, targets = _district_from_file(ret), {}
+    out.district = district
     _, more = assess_return(rubric, district, targets, ret)
     out.findings += more
     out.findings.sort(key=sort_key)

@@ -115,10 +115,13 @@ def level(
 ) -> None:
     """The level of one result VALUE for KPI, with the reason.
 
-    VALUE is the percent (ratio KPIs too), the amount, or for milestone KPIs the step reached.
+    VALUE is the percent (ratio KPIs too), the amount, for milestone KPIs the step reached, or
+    ไม่มีภารกิจ (not applicable) where the KPI allows it.
     """
     from ..core.rubric import load_rubric
     from ..core.scoring import evaluate_level
+    from ..core.thai import NOT_APPLICABLE_WORDS
+    from .report import level_record, level_text
 
     try:
         r = load_rubric(rubric_path)
@@ -129,6 +132,14 @@ def level(
         raise click.BadParameter(
             f"unknown KPI {kpi!r}; valid: {', '.join(r.kpis)}", param_hint="KPI"
         )
+    if value.strip().lower() in NOT_APPLICABLE_WORDS:
+        if not k.allow_na:
+            raise click.BadParameter(
+                f"{kpi} cannot be not applicable (ไม่มีภารกิจ): give its result", param_hint="VALUE"
+            )
+        na = level_record(k, None, {}, {})
+        click.echo(json.dumps(na, ensure_ascii=False) if as_json else level_text(na))
+        return
     number = _number(value, "VALUE")
     refs = {
         "min": _number(min_, "--min"),
@@ -152,16 +163,8 @@ def level(
     else:
         measures = {"percent": number}
     _check_level_inputs(k, measures)
-    result = evaluate_level(k, measures, refs)
-    if as_json:
-        click.echo(
-            json.dumps(
-                {"kpi": kpi, "level": result.level, "explanation": result.explanation},
-                ensure_ascii=False,
-            )
-        )
-    else:
-        click.echo(f"{kpi}: ระดับ {result.level}\n{result.explanation}")
+    record = level_record(k, evaluate_level(k, measures, refs), measures, refs)
+    click.echo(json.dumps(record, ensure_ascii=False) if as_json else level_text(record))
 
 
 ROSTER_OPTION = click.option(
@@ -237,6 +240,13 @@ def _progress(total_hint: int = 0) -> Any:
     type=click.Path(dir_okay=False, path_type=Path),
     help="A former round's JSON result: the review notes large changes since then.",
 )
+@click.option(
+    "--all",
+    "every_district",
+    is_flag=True,
+    help="List every district on screen (by default, beyond 40 districts, only those that "
+    "need attention; the workbook always has them all).",
+)
 def consolidate(
     inputs: tuple[Path, ...],
     roster_path: Path,
@@ -245,6 +255,7 @@ def consolidate(
     json_path: Path | None,
     jobs: int | None,
     previous_path: Path | None,
+    every_district: bool,
 ) -> None:
     """Read every return in INPUTS (files or folders), score it, write the summary.
 
@@ -253,8 +264,8 @@ def consolidate(
     """
     from ..round.consolidate import consolidate as run
     from ..round.review import review_of
-    from ..workbooks.summary import terminal_summary, write_json, write_summary
-    from .report import review_digest
+    from ..workbooks.summary import write_json, write_summary
+    from .report import review_digest, terminal_summary
 
     r, roster = _load(rubric_path, roster_path)
     if out_path.suffix.lower() != ".xlsx":
@@ -283,7 +294,7 @@ def consolidate(
     write_summary(result, out_path)
     if json_path is not None:
         write_json(result, json_path)
-    click.echo(terminal_summary(result))
+    click.echo(terminal_summary(result, every_district=every_district))
     click.echo(review_digest(review_of(result), out_path, json_path))
     click.echo(f"summary: {out_path}" + (f"  json: {json_path}" if json_path else ""))
     sys.exit(0 if result.complete else 1)
@@ -334,7 +345,7 @@ def check(
             if not c.ret.readable or not can_annotate(c.path):
                 click.echo(f"{c.path}: no annotated copy (the file cannot be edited as .xlsx)")
                 continue
-            out = annotate_copy(c.path, c.findings, annotate_dir / c.path.name)
+            out = annotate_copy(c.path, c.findings, annotate_dir / c.path.name, r, c.district)
             click.echo(f"annotated copy: {out}")
     sys.exit(1 if any(c.errors for c in checked) else 0)
 

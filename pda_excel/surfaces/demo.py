@@ -17,8 +17,8 @@ def run_demo(directory: Path, echo: Callable[[str], None] = print) -> Path:
     from ..round.review import review_of
     from ..round.samples import write_sample_round
     from ..workbooks.annotate import annotate_copy
-    from ..workbooks.summary import terminal_summary, write_json, write_summary
-    from .report import review_digest
+    from ..workbooks.summary import write_json, write_summary
+    from .report import review_digest, terminal_summary
 
     rubric = load_rubric()
     directory.mkdir(parents=True, exist_ok=True)
@@ -39,7 +39,7 @@ def run_demo(directory: Path, echo: Callable[[str], None] = print) -> Path:
     echo(f"4. สรุปผล (consolidate): {summary}  และ {directory / 'summary.json'}")
     annotated_dir = directory / "annotated"
     copies = [
-        annotate_copy(c.path, c.findings, annotated_dir / c.path.name)
+        annotate_copy(c.path, c.findings, annotated_dir / c.path.name, rubric, c.district)
         for c in check_files(returned, rubric, roster)
         if c.findings
     ]

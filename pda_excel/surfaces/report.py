@@ -1,15 +1,28 @@
-"""Plain-text renderings for the terminal (rubric tables, findings, district results)."""
+"""Plain-text renderings for the terminal (rubric tables, a KPI's level, the consolidation
+digest, review notes)."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..core import thai
-from ..core.rubric import Rubric, format_number
+from ..core.rubric import Kpi, Rubric, format_number
+from ..core.scoring import LevelResult, json_number
 
 if TYPE_CHECKING:
+    from ..round.consolidate import Consolidation, DistrictResult
     from ..round.review import Review
+
+# Up to this many districts every one is listed after a consolidation: a province has at most
+# 32, so a province's run always shows all its districts. A larger run (a region, the country)
+# lists only the districts that need attention, at most MAX_ATTENTION of them, unless --all.
+ALL_DISTRICTS_UP_TO = 40
+MAX_ATTENTION = 50
 
 
 def rubric_table(rubric: Rubric) -> str:
@@ -48,6 +61,154 @@ def rubric_table(rubric: Rubric) -> str:
     )
     lines.append(f"sha256 {rubric.sha256}")
     return "\n".join(lines)
+
+
+def level_record(
+    kpi: Kpi,
+    result: LevelResult | None,
+    measures: Mapping[str, Fraction | None],
+    refs: Mapping[str, Fraction | None],
+) -> dict[str, Any]:
+    """What `pda-excel level --json` prints; `result` None means not applicable (ไม่มีภารกิจ).
+
+    ``measures`` and ``references`` are the numbers judged; ``level`` is null when not
+    applicable or undetermined; ``level_text`` is the rubric's text of the level reached;
+    ``conditions`` are the conditions that decided (scoring.Check.as_dict): those of the level
+    reached and those of the next level that fail; ``missing`` names unknown inputs.
+    """
+    record: dict[str, Any] = {
+        "kpi": kpi.id,
+        "na": result is None,
+        "measures": {m: json_number(v) for m, v in measures.items()},
+        "references": {r: json_number(refs.get(r)) for r in kpi.references if r in refs},
+        "level": None,
+        "level_text": None,
+        "conditions": [],
+        "missing": [],
+        "explanation": thai.EXPLAIN["not_applicable"],
+    }
+    if result is not None:
+        level = result.level
+        record["level"] = level
+        if level:
+            record["level_text"] = kpi.levels[level - 1].text
+        record["conditions"] = [c.as_dict() for c in result.checks]
+        record["missing"] = list(result.missing)
+        record["explanation"] = result.explanation
+    return record
+
+
+def level_text(record: Mapping[str, Any]) -> str:
+    """The level of a KPI (with the rubric's text of it) and why, from a level_record."""
+    lines = thai.LEVEL_LINES
+    level = record["level"]
+    if record["na"]:
+        head = lines["na"].format(kpi=record["kpi"])
+    elif level is None:
+        head = lines["undetermined"].format(kpi=record["kpi"])
+    elif level == 0:
+        head = lines["zero"].format(kpi=record["kpi"])
+    else:
+        head = lines["level"].format(kpi=record["kpi"], level=level, text=record["level_text"])
+    return f"{head}\n{record['explanation']}"
+
+
+def needs_attention(d: DistrictResult, error_files: set[str]) -> bool:
+    """A district to follow up: not received or rejected, an officer not scored, or an error in
+    one of its files."""
+    return (
+        d.status != "received"
+        or any(p.status != "scored" for p in d.people)
+        or any(f in error_files for f in d.files)
+    )
+
+
+def terminal_summary(
+    result: Consolidation, *, every_district: bool = False, max_errors: int = 10
+) -> str:
+    """A one-screen digest: the districts (every one, or those that need attention when there
+    are many), a total, then the findings."""
+    from ..workbooks.summary_districts import stats
+    from ..workbooks.summary_sheet import districts_in_order
+
+    rubric = result.rubric
+    dec = rubric.scoring.decimals
+    lines = [
+        thai.TERMINAL_TITLE.format(rubric=rubric.id, round=rubric.round, year=rubric.fiscal_year)
+    ]
+    ordered = districts_in_order(result)
+    status = Counter(d.status for d, _ in ordered)
+    counts = ", ".join(
+        f"{label} {status[code]:,}"
+        for code, label in thai.DISTRICT_STATUS_LABELS.items()
+        if status[code]
+    )
+    lines.append(thai.TERMINAL_DISTRICTS.format(n=f"{len(ordered):,}", counts=counts))
+    listed, more = ordered, 0
+    sheet = thai.SUMMARY_SHEETS["districts"]
+    if not every_district and len(ordered) > ALL_DISTRICTS_UP_TO:
+        errors = {f.file for f in result.findings if f.severity == "error" and f.file}
+        attention = [(d, people) for d, people in ordered if needs_attention(d, errors)]
+        if attention:
+            lines.append(thai.TERMINAL_ATTENTION.format(n=f"{len(attention):,}", sheet=sheet))
+        else:
+            lines.append(thai.TERMINAL_NO_ATTENTION)
+        listed, more = attention[:MAX_ATTENTION], max(0, len(attention) - MAX_ATTENTION)
+    rows: list[list[str]] = [list(thai.TERMINAL_HEADERS)]
+    for d, people in listed:
+        st = stats(rubric, people, len(d.district.officers))
+        label = thai.DISTRICT_STATUS_LABELS.get(d.status, d.status)
+        figures = f"{st.scored}/{st.incomplete}/{st.missing}"
+        rows.append([d.district.code, d.district.name, label, figures,
+                     _decimal_text(st.average, dec)])  # fmt: skip
+    everyone = [p for _, people in ordered for p in people]
+    whole = stats(rubric, everyone, sum(len(d.district.officers) for d, _ in ordered))
+    figures = f"{whole.scored:,}/{whole.incomplete:,}/{whole.missing:,}"
+    total = thai.TERMINAL_TOTAL.format(n=f"{len(ordered):,}")
+    rows.append(["", total, "", figures, _decimal_text(whole.average, dec)])
+    lines += _table(rows, right={3, 4})
+    if more:
+        lines.append(thai.TERMINAL_MORE_DISTRICTS.format(n=f"{more:,}", sheet=sheet))
+    lines.append("")
+    lines += _findings_digest(result, max_errors)
+    return "\n".join(lines)
+
+
+def _findings_digest(result: Consolidation, max_errors: int) -> list[str]:
+    """The findings counted by severity, then the first errors."""
+    if not result.findings:
+        return [thai.TERMINAL_NO_FINDINGS]
+    severity: Counter[str] = Counter(f.severity for f in result.findings)
+    shown = ", ".join(
+        f"{label} {severity[sev]:,}" for sev, label in thai.SEVERITY_LABELS.items() if severity[sev]
+    )
+    lines = [thai.TERMINAL_FINDINGS.format(counts=shown)]
+    errors = [f for f in result.findings if f.severity == "error"]
+    if errors:
+        lines.append(thai.TERMINAL_FIRST_ERRORS.format(n=min(len(errors), max_errors)))
+        for f in errors[:max_errors]:
+            where = f.where()
+            lines.append(f"  {where}: {f.message}" if where else f"  {f.message}")
+        if len(errors) > max_errors:
+            lines.append(thai.TERMINAL_MORE_ERRORS.format(n=f"{len(errors) - max_errors:,}"))
+    return lines
+
+
+def _decimal_text(value: Decimal | None, decimals: int) -> str:
+    return "-" if value is None else f"{value:.{decimals}f}"
+
+
+def _table(rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
+    """Rows as aligned plain-text columns; widths count what the terminal shows."""
+    widths = [max(thai.display_width(r[c]) for r in rows) for c in range(len(rows[0]))]
+    out = []
+    for r in rows:
+        cells = []
+        for c, text in enumerate(r):
+            pad = " " * (widths[c] - thai.display_width(text))
+            cells.append(pad + text if c in right else text + pad)
+        out.append("  ".join(cells).rstrip())
+    return out
 
 
 def review_digest(review: Review, summary: Path, json_path: Path | None = None) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 from ..core import thai
 from ..core.rubric import Rubric, format_number
 from ..core.scoring import round_half_up
+from ..core.thai import display_width
 from ..round.assess import PersonResult
 from ..round.consolidate import Consolidation, DistrictResult
 from .formats import Format, Formats
@@ -61,21 +62,13 @@ TOTAL_ROW: dict[str, Any] = {"bold": True, "bg_color": "#F2F2F2"}
 # -- text fitting and what several sheets say -------------------------------------------------
 
 
-def _display_width(text: str) -> int:
-    # display_width lives with the terminal digest in summary.py (which imports this module)
-    # until it moves to the terminal report: imported on first use, not at import time.
-    from .summary import display_width
-
-    return display_width(text)
-
-
 def short_title(title: str, limit: int = SHORT_TITLE) -> str:
     """A KPI title cut to about `limit` columns, at a space when one is near the end."""
-    if _display_width(title) <= limit:
+    if display_width(title) <= limit:
         return title
     cut, width = "", 0
     for ch in title:
-        w = _display_width(ch)
+        w = display_width(ch)
         if width + w > limit:
             break
         cut, width = cut + ch, width + w
@@ -93,7 +86,7 @@ def estimated_lines(text: str, width: float) -> int:
     usable = max(1.0, width - 1)
     total = 0
     for part in text.split("\n"):
-        need = _display_width(part) * CHAR_UNITS
+        need = display_width(part) * CHAR_UNITS
         total += 1 if need <= usable else math.ceil(need / (usable * WRAP_FILL))
     return total
 
