@@ -7,17 +7,25 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
+import shutil
 import subprocess
 import sys
 import zipfile
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
 from pipeline import Round, cell_of, make_round, person, sha256
 
-from pda_excel.round.consolidate import Consolidation, to_json
+from pda_excel.core.rubric import Rubric, load_rubric
+from pda_excel.round.consolidate import Consolidation, consolidate, to_json
+from pda_excel.round.roster import Roster
+from pda_excel.round.samples import write_sample_round
 
 BAD = "2703"  # the district whose file is replaced by a hostile one
 
@@ -237,3 +245,478 @@ def test_absurd_values_are_findings(
     assert p["status"] == "incomplete" and p["total"] is None
     assert person(result, "2703001")["status"] == "scored"
     _assert_rest_unharmed(result, baseline)
+
+
+# ------------------------------------------------------------------------------------------
+# The sample round: the reported reproductions, and references that lie beyond the sheet
+# built from real returns by editing their XML, each beside the seven other districts.
+
+REPRO = Path(__file__).parent / "data" / "repro"
+SUMMARY_SHEET = "xl/worksheets/sheet4.xml"  # competency and summary: one row per officer
+Seen = tuple[str, str, str | None, str | None, str | None]  # code, severity, sheet, cell, key
+
+
+@dataclass
+class Sample:
+    rubric: Rubric
+    roster: Roster
+    returns: Path
+
+    def path(self, code: str) -> Path:
+        return next(self.returns.glob(f"{code}-*.xlsx"))
+
+    def batch(self, folder: Path, code: str, name: str, data: bytes) -> Path:
+        """Every good return but district `code`'s, and `data` as file `name`."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for good in self.returns.glob("*.xlsx"):
+            if not good.name.startswith(code):
+                shutil.copyfile(good, folder / good.name)
+        bad = folder / name
+        bad.write_bytes(data)
+        return bad
+
+    def run(self, folder: Path) -> Consolidation:
+        return consolidate([folder], self.rubric, self.roster, jobs=1)
+
+
+@dataclass
+class Baseline:
+    people: dict[str, dict[str, object]]
+    findings: dict[str, Counter[Seen]]  # district code -> what its own file gave
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Sample:
+    """The sample round built with the rubric the reproductions were made with."""
+    rubric = load_rubric(REPRO / "rubric-2567-1.yaml")
+    folder = tmp_path_factory.mktemp("sample")
+    _, roster = write_sample_round(folder, rubric)
+    return Sample(rubric, roster, folder / "returns")
+
+
+def _people(result: Consolidation) -> dict[str, dict[str, object]]:
+    """Each officer's record, without ranks (they move when someone drops out) or the file's
+    name (a hostile file has its own)."""
+    skip = ("rank_district", "rank_province", "file")
+    return {
+        p["person_id"]: {k: v for k, v in p.items() if k not in skip}
+        for p in to_json(result)["people"]
+    }
+
+
+def _seen(findings: list[Any]) -> Counter[Seen]:
+    return Counter((f.code, f.severity, f.sheet, f.cell, f.key) for f in findings)
+
+
+def _in_file(result: Consolidation, name: str) -> list[Any]:
+    return [f for f in result.findings if f.file and Path(f.file).name == name]
+
+
+@pytest.fixture(scope="module")
+def sample_baseline(sample: Sample) -> Baseline:
+    result = sample.run(sample.returns)
+    people = _people(result)
+    assert sum(p["status"] == "scored" for p in people.values()) > 30
+    findings = {
+        code: _seen(_in_file(result, sample.path(code).name)) for code in sample.roster.districts
+        if any(sample.returns.glob(f"{code}-*.xlsx"))
+    }  # fmt: skip
+    return Baseline(people, findings)
+
+
+def _new_findings(
+    result: Consolidation,
+    name: str,
+    before: Counter[Seen],
+    *,
+    dropped: Collection[str] = (),
+    rejected: bool = False,
+) -> list[Seen]:
+    """What the hostile file `name` gave beyond `before` (what the district's own file gave).
+    Findings of its own file may only vanish for `dropped` officers (their row is not used)
+    or when the file is `rejected` as a whole."""
+    now = _seen(_in_file(result, name))
+    gone = before - now
+    if not rejected:
+        assert all((key or "").split("/")[0] in dropped for *_, key in gone), gone
+    return sorted((now - before).elements(), key=str)
+
+
+def _assert_scored_as_before(
+    result: Consolidation,
+    people_before: dict[str, dict[str, object]],
+    *,
+    incomplete: Collection[str] = (),
+    rejected: str | None = None,
+) -> None:
+    """Everyone is scored exactly as in the batch without the damage, except `incomplete`
+    officers (no total) and the officers of a `rejected` district (no longer scored)."""
+    people = _people(result)
+    assert set(people) == set(people_before)
+    for pid, before in people_before.items():
+        now = people[pid]
+        if pid in incomplete:
+            assert now["status"] == "incomplete" and now["total"] is None, pid
+        elif rejected is not None and before["district_code"] == rejected:
+            assert now["status"] != "scored", pid
+        else:
+            assert now == before, pid
+
+
+def _repro_pair(
+    sample: Sample, folder: Path, code: str, name: str, damaged: bytes, repaired: bytes
+) -> tuple[Consolidation, Consolidation]:
+    """The batch with a reproduction, and the same batch with the damage undone: the
+    reproductions were made from an earlier run of the sample round, so their district is
+    compared with its own undamaged copy."""
+    sample.batch(folder / "damaged", code, name, damaged)
+    sample.batch(folder / "repaired", code, name, repaired)
+    return sample.run(folder / "damaged"), sample.run(folder / "repaired")
+
+
+def test_repro_duplicated_cell_xlsx_is_an_error_for_that_officer_only(
+    sample: Sample, sample_baseline: Baseline, tmp_path: Path
+) -> None:
+    """Two <c r="L68"> with different values: one was picked silently, changing a total.
+    Undamaged, that cell is simply empty (one missing value for the same officer)."""
+    repro = REPRO / "duplicated-cell.xlsx"
+    before = sha256(repro)
+    data = repro.read_bytes()
+    without = _edit_sheet(
+        data, "xl/worksheets/sheet3.xml", lambda xml: re.sub(rb'<c r="L68"[^>]*>.*?</c>', b"", xml)
+    )
+    result, repaired = _repro_pair(sample, tmp_path, "2701", "2701-dup.xlsx", data, without)
+    found = [f for f in _in_file(result, "2701-dup.xlsx") if f.code == "duplicate_cell"]
+    assert len(found) == 1 and found[0].key and "L68" in found[0].message
+    officer = found[0].key.split("/")[0]
+    assert person(result, officer)["district_code"] == "2701"
+    new = _new_findings(
+        result, "2701-dup.xlsx", _seen(_in_file(repaired, "2701-dup.xlsx")), dropped={officer}
+    )
+    assert new == [("duplicate_cell", "error", "ตัวชี้วัดรายบุคคล", "L68", found[0].key)]
+    _assert_scored_as_before(result, _people(repaired), incomplete={officer})
+    assert sha256(repro) == before
+
+
+def test_repro_duplicated_cell_ods_shifted_row_is_an_error_for_that_officer_only(
+    sample: Sample, sample_baseline: Baseline, tmp_path: Path
+) -> None:
+    """An extra table cell shifted 2701005's summary row: its competency read 50, not 71.7."""
+    data = (REPRO / "duplicated-cell.ods").read_bytes()
+
+    def remove_inserted(xml: bytes) -> bytes:
+        row = xml.index(b"<text:p>2701005</text:p>")
+        extra = xml.rindex(b"<table:table-cell", 0, xml.index(b'office:value="50"', row))
+        end = xml.index(b"</table:table-cell>", extra) + len(b"</table:table-cell>")
+        return xml[:extra] + xml[end:]
+
+    without = _edit_content_bytes(data, remove_inserted)
+    result, repaired = _repro_pair(sample, tmp_path, "2701", "2701-dup.ods", data, without)
+    assert person(repaired, "2701005")["status"] == "scored"
+    new = _new_findings(
+        result, "2701-dup.ods", _seen(_in_file(repaired, "2701-dup.ods")), dropped={"2701005"}
+    )
+    assert new == [("misaligned_row", "error", "สมรรถนะและสรุปคะแนน", "F9", "2701005/competency")]
+    message = next(f.message for f in _in_file(result, "2701-dup.ods") if f.code == new[0][0])
+    assert "13" in message and "12" in message
+    _assert_scored_as_before(result, _people(repaired), incomplete={"2701005"})
+
+
+def test_repro_column_beyond_xfd_is_a_warning_and_nothing_else(
+    sample: Sample, sample_baseline: Baseline, tmp_path: Path
+) -> None:
+    repro = (REPRO / "column-beyond-xfd.xlsx").read_bytes()
+    sample.batch(tmp_path, "2704", "2704-xfd.xlsx", repro)
+    result = sample.run(tmp_path)
+    new = _new_findings(result, "2704-xfd.xlsx", sample_baseline.findings["2704"])
+    assert new == [("stray_cells", "warning", "_meta", "ZZZZ1", None)]
+    _assert_scored_as_before(result, sample_baseline.people)
+
+
+@pytest.mark.parametrize("name", ["damaged-1.xls", "damaged-2.xls"])
+def test_repro_damaged_xls_is_refused_and_the_rest_scored(
+    name: str, sample: Sample, sample_baseline: Baseline, tmp_path: Path
+) -> None:
+    """python-calamine panicked (a BaseException) on these and took the batch down."""
+    sample.batch(tmp_path, "2703", f"2703-{name}", (REPRO / name).read_bytes())
+    result = sample.run(tmp_path)
+    assert [(f.code, f.severity) for f in _in_file(result, f"2703-{name}")] == [
+        ("corrupt", "error")
+    ]
+    _assert_scored_as_before(result, sample_baseline.people, rejected="2703")
+
+
+def _edit_sheet(data: bytes, part: str, edit: Callable[[bytes], bytes]) -> bytes:
+    """A copy of a return with one worksheet part's XML edited (other members as they were)."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
+        for item in src.infolist():
+            blob = src.read(item.filename)
+            dst.writestr(item, edit(blob) if item.filename == part else blob)
+    return out.getvalue()
+
+
+def _append_rows(rows: str) -> Callable[[bytes], bytes]:
+    return lambda xml: xml.replace(b"</sheetData>", rows.encode() + b"</sheetData>")
+
+
+@pytest.mark.parametrize(
+    ("edit", "cell"),
+    [
+        # the reproduction in the issue: calamine asked for 38 GB and aborted
+        (_append_rows('<row r="99999999"><c r="A99999999"><v>1</v></c></row>'), "A99999999"),
+        # no crash, but "1" became a row key: missing_row for an officer "1"
+        (_append_rows('<row r="20000000"><c r="A20000000"><v>1</v></c></row>'), "A20000000"),
+        (_append_rows('<row r="1048577"><c r="A1048577"><v>1</v></c></row>'), "A1048577"),
+        (_append_rows('<row r="30"><c r="XFE30"><v>1</v></c></row>'), "XFE30"),
+        (_append_rows('<row r="30"><c r="A4294967297"><v>1</v></c></row>'), "A4294967297"),
+        (_append_rows(f'<row r="30"><c r="A{"9" * 300}"><v>1</v></c></row>'), "A99999999999"),
+        (_append_rows('<row r="4294967297"><c><v>1</v></c></row>'), "A4294967297"),
+    ],
+    ids=["row-8-digits", "row-20000000", "row-past-sheet", "column-past-xfd", "row-2-32",
+         "row-300-digits", "row-without-cell-ref"],
+)  # fmt: skip
+def test_far_reference_in_a_real_return_is_a_warning_never_a_key(
+    edit: Callable[[bytes], bytes],
+    cell: str,
+    sample: Sample,
+    sample_baseline: Baseline,
+    tmp_path: Path,
+) -> None:
+    data = _edit_sheet(sample.path("2705").read_bytes(), SUMMARY_SHEET, edit)
+    sample.batch(tmp_path, "2705", "2705-far.xlsx", data)
+    result = sample.run(tmp_path)
+    new = _new_findings(result, "2705-far.xlsx", sample_baseline.findings["2705"])
+    assert [(code, severity, sheet) for code, severity, sheet, _, _ in new] == [
+        ("stray_cells", "warning", "สมรรถนะและสรุปคะแนน")
+    ]
+    assert (new[0][3] or "").startswith(cell)
+    assert not [f for f in result.findings if f.key == "1" or f.code == "unknown_person"]
+    _assert_scored_as_before(result, sample_baseline.people)
+
+
+def _implicit_refs(xml: bytes) -> bytes:
+    """The same sheet written without every "r" a reader can do without: a row's "r" when it
+    follows the previous row, a cell's when it follows the previous cell of its row."""
+    out: list[bytes] = []
+    pos = prev_row = prev_col = 0
+    for m in re.finditer(rb'<(row|c) r="([A-Z]*)([0-9]+)"', xml):
+        out.append(xml[pos : m.start()])
+        kind, letters, number = m.group(1), m.group(2), int(m.group(3))
+        if kind == b"row":
+            implicit, prev_row, prev_col = number == prev_row + 1, number, 0
+        else:
+            col = 0
+            for ch in letters:
+                col = col * 26 + ch - 64
+            implicit, prev_col = col == prev_col + 1, col
+        out.append(b"<" + kind if implicit else m.group(0))
+        pos = m.end()
+    out.append(xml[pos:])
+    return b"".join(out)
+
+
+def _sheets(data: bytes) -> list[bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return [zf.read(n) for n in zf.namelist() if n.startswith("xl/worksheets/sheet")]
+
+
+def _dimension(ref: bytes) -> Callable[[bytes], bytes]:
+    return lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="' + ref + b'"', xml)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [_implicit_refs, _dimension(b"A1:XFD1048576"), _dimension(b"A1:N99999999"),
+     _dimension(b"N84:A1")],
+    ids=["rows-and-cells-without-r", "dimension-xfd", "dimension-digits", "dimension-reversed"],
+)  # fmt: skip
+def test_harmless_lies_change_nothing(
+    edit: Callable[[bytes], bytes], sample: Sample, sample_baseline: Baseline, tmp_path: Path
+) -> None:
+    """Omitted references and a <dimension> that lies: read exactly as the plain file."""
+    data = sample.path("2705").read_bytes()
+    for n in range(1, 6):
+        data = _edit_sheet(data, f"xl/worksheets/sheet{n}.xml", edit)
+    if edit is _implicit_refs:  # guard: most references really are gone
+        plain = b"".join(_sheets(sample.path("2705").read_bytes()))
+        assert b"".join(_sheets(data)).count(b' r="') < plain.count(b' r="') // 2
+    sample.batch(tmp_path, "2705", "2705-edited.xlsx", data)
+    result = sample.run(tmp_path)
+    assert _new_findings(result, "2705-edited.xlsx", sample_baseline.findings["2705"]) == []
+    _assert_scored_as_before(result, sample_baseline.people)
+
+
+def test_cell_whose_reference_disagrees_with_its_row_is_an_error_for_both_officers(
+    sample: Sample, sample_baseline: Baseline, tmp_path: Path
+) -> None:
+    """One officer's competency cell claims the next officer's place: neither value is used."""
+    path = sample.path("2705")
+    officers = [o.person_id for o in sample.roster.districts["2705"].officers]
+    first, second = officers[0], officers[1]
+    sheet_name, ref = cell_of(path, f"{first}/competency")
+    _, claimed = cell_of(path, f"{second}/competency")
+    assert sheet_name == "สมรรถนะและสรุปคะแนน"
+    old, new = f'<c r="{ref}"'.encode(), f'<c r="{claimed}"'.encode()
+    data = _edit_sheet(path.read_bytes(), SUMMARY_SHEET, lambda xml: xml.replace(old, new))
+    sample.batch(tmp_path, "2705", "2705-lie.xlsx", data)
+    result = sample.run(tmp_path)
+    found = _new_findings(
+        result, "2705-lie.xlsx", sample_baseline.findings["2705"], dropped={second}
+    )
+    assert [(code, key) for code, severity, _, _, key in found if severity == "error"] == [
+        ("misplaced_cell", f"{second}/competency"),
+        ("missing_value", f"{first}/competency"),
+    ]
+    _assert_scored_as_before(result, sample_baseline.people, incomplete={first, second})
+
+
+@pytest.fixture(scope="module")
+def sample_ods(sample: Sample, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """District 2705's return saved by LibreOffice as .ods."""
+    from libreoffice import convert
+
+    (ods,) = convert([sample.path("2705")], "ods", tmp_path_factory.mktemp("ods"))
+    return ods
+
+
+def _edit_content(ods: Path, edit: Callable[[bytes], bytes]) -> bytes:
+    return _edit_content_bytes(ods.read_bytes(), edit)
+
+
+def _edit_content_bytes(ods: bytes, edit: Callable[[bytes], bytes]) -> bytes:
+    """A copy of an .ods with content.xml edited (mimetype stored first, as ODF wants)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(ods)) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            kind = zipfile.ZIP_STORED if item.filename == "mimetype" else zipfile.ZIP_DEFLATED
+            dst.writestr(item, edit(data) if item.filename == "content.xml" else data, kind)
+    return out.getvalue()
+
+
+@pytest.mark.libreoffice
+def test_ods_return_is_scored_as_its_xlsx(
+    sample: Sample, sample_baseline: Baseline, sample_ods: Path, tmp_path: Path
+) -> None:
+    """The guard for the .ods cases below: the same return as .ods reads the same."""
+    sample.batch(tmp_path, "2705", "2705.ods", sample_ods.read_bytes())
+    result = sample.run(tmp_path)
+    assert _new_findings(result, "2705.ods", sample_baseline.findings["2705"]) == []
+    _assert_scored_as_before(result, sample_baseline.people)
+
+
+@pytest.mark.libreoffice
+def test_ods_far_repeated_rows_are_a_warning_never_a_value(
+    sample: Sample, sample_baseline: Baseline, sample_ods: Path, tmp_path: Path
+) -> None:
+    def far(xml: bytes) -> bytes:
+        start = xml.index('table:name="สมรรถนะและสรุปคะแนน"'.encode())
+        end = xml.index(b"</table:table>", start)
+        rows = (
+            b'<table:table-row table:number-rows-repeated="99999999"><table:table-cell/>'
+            b'</table:table-row><table:table-row><table:table-cell office:value-type="float"'
+            b' office:value="1"><text:p>1</text:p></table:table-cell></table:table-row>'
+        )
+        return xml[:end] + rows + xml[end:]
+
+    sample.batch(tmp_path, "2705", "2705-far.ods", _edit_content(sample_ods, far))
+    result = sample.run(tmp_path)
+    new = _new_findings(result, "2705-far.ods", sample_baseline.findings["2705"])
+    assert [(code, severity, sheet) for code, severity, sheet, _, _ in new] == [
+        ("stray_cells", "warning", "สมรรถนะและสรุปคะแนน")
+    ]
+    _assert_scored_as_before(result, sample_baseline.people)
+
+
+@pytest.mark.libreoffice
+def test_ods_repeat_count_that_is_not_a_count_is_refused(
+    sample: Sample, sample_baseline: Baseline, sample_ods: Path, tmp_path: Path
+) -> None:
+    """calamine reads "+3" as 3: the gate refuses rather than guess."""
+    cell = re.compile(rb'(<table:table-cell [^>]*?table:number-columns-repeated=")')
+    data = _edit_content(sample_ods, lambda xml: cell.sub(rb"\1+", xml, count=1))
+    sample.batch(tmp_path, "2705", "2705-plus.ods", data)
+    result = sample.run(tmp_path)
+    assert [(f.code, f.severity) for f in _in_file(result, "2705-plus.ods")] == [
+        ("corrupt", "error")
+    ]
+    _assert_scored_as_before(result, sample_baseline.people, rejected="2705")
+
+
+@pytest.mark.libreoffice
+def test_ods_row_with_a_cell_deleted_is_an_error_for_that_officer(
+    sample: Sample, sample_baseline: Baseline, sample_ods: Path, tmp_path: Path
+) -> None:
+    """A cell removed from an officer's summary row shifts its values left."""
+    officer = sample.roster.districts["2705"].officers[1].person_id
+
+    def delete_a_cell(xml: bytes) -> bytes:
+        start = xml.index(f"<text:p>{officer}</text:p>".encode())
+        cell = xml.index(b"<table:table-cell", xml.index(b"</table:table-cell>", start))
+        close = xml.index(b">", cell)
+        if xml[close - 1 : close] == b"/":
+            end = close + 1
+        else:
+            end = xml.index(b"</table:table-cell>", cell) + len(b"</table:table-cell>")
+        return xml[:cell] + xml[end:]
+
+    sample.batch(tmp_path, "2705", "2705-short.ods", _edit_content(sample_ods, delete_a_cell))
+    result = sample.run(tmp_path)
+    new = _new_findings(
+        result, "2705-short.ods", sample_baseline.findings["2705"], dropped={officer}
+    )
+    assert [(code, key) for code, severity, _, _, key in new if severity == "error"] == [
+        ("misaligned_row", f"{officer}/competency")
+    ]
+    _assert_scored_as_before(result, sample_baseline.people, incomplete={officer})
+
+
+def test_district_code_given_twice_refuses_the_file(
+    sample: Sample, sample_baseline: Baseline, tmp_path: Path
+) -> None:
+    """A setting everything depends on is ambiguous: nothing of the file is read."""
+    twice = b'<c r="B6" t="inlineStr"><is><t>2701</t></is></c>'
+    data = _edit_sheet(
+        sample.path("2705").read_bytes(),
+        "xl/worksheets/sheet5.xml",
+        lambda xml: xml.replace(b'</row><row r="7">', twice + b'</row><row r="7">', 1),
+    )
+    sample.batch(tmp_path, "2705", "2705-code.xlsx", data)
+    result = sample.run(tmp_path)
+    assert [(f.code, f.severity, f.sheet, f.cell) for f in _in_file(result, "2705-code.xlsx")] == [
+        ("duplicate_cell", "error", "_meta", "B6")
+    ]
+    _assert_scored_as_before(result, sample_baseline.people, rejected="2705")
+
+
+def test_row_key_given_twice_belongs_to_no_one(
+    sample: Sample, sample_baseline: Baseline, tmp_path: Path
+) -> None:
+    """An officer's key cell given twice (with another officer's id): that row is not used."""
+    path = sample.path("2705")
+    officers = [o.person_id for o in sample.roster.districts["2705"].officers]
+    _, ref = cell_of(path, f"{officers[2]}/competency")
+    row = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    twice = f'<c r="A{row}" t="inlineStr"><is><t>{officers[0]}</t></is></c>'.encode()
+    data = _edit_sheet(
+        path.read_bytes(),
+        SUMMARY_SHEET,
+        lambda xml: xml.replace(f'<c r="B{row}"'.encode(), twice + f'<c r="B{row}"'.encode(), 1),
+    )
+    sample.batch(tmp_path, "2705", "2705-key.xlsx", data)
+    result = sample.run(tmp_path)
+    new = _new_findings(
+        result, "2705-key.xlsx", sample_baseline.findings["2705"], dropped={officers[2]}
+    )
+    assert new == sorted(
+        [
+            ("duplicate_cell", "warning", "สมรรถนะและสรุปคะแนน", f"A{row}", None),
+            ("missing_row", "error", None, None, officers[2]),
+        ],
+        key=str,
+    )
+    _assert_scored_as_before(result, sample_baseline.people, incomplete={officers[2]})

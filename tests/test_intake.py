@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -1221,3 +1222,485 @@ def test_damaged_files_never_raise(
         "corrupt", "truncated", "not_a_spreadsheet", "encrypted", "xml_entities", "zip_bomb",
         "unsupported_format", "too_large", "pdf_file",
     }  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------
+# references that lie beyond the sheet, places given twice (xlsx)
+
+REPRO = Path(__file__).parent / "data" / "repro"
+LONG_ROW = "A" + "9" * 400  # a row number of 400 digits
+
+
+@pytest.mark.parametrize(
+    ("far", "cell"),
+    [
+        ('<row r="1048577"><c r="A1048577"><v>2</v></c></row>', "A1048577"),  # past the sheet
+        ('<row r="99999999"><c r="A99999999"><v>2</v></c></row>', "A99999999"),  # 8 digits
+        ('<row r="2"><c r="XFE2"><v>2</v></c></row>', "XFE2"),  # past column XFD
+        ('<row r="2"><c r="ZZZZ2"><v>2</v></c></row>', "ZZZZ2"),  # four letters
+        ('<row r="2"><c r="xfd1048576"><v>2</v></c></row>', "xfd1048576"),  # lower case
+        ('<row r="2"><c r="A4294967297"><v>2</v></c></row>', "A4294967297"),  # 2**32 + 1
+        (f'<row r="2"><c r="{LONG_ROW}"><v>2</v></c></row>', intake_base.shown_ref(LONG_ROW)),
+        ('<row r="4294967297"><c><v>2</v></c></row>', "A4294967297"),  # a row, no cell ref
+        (
+            '<row r="2"><c r="A2"><v>2</v></c><c r="B2" t="inlineStr"><is><t>x</t></is></c>'
+            '<c r="XFD2"><v>3</v></c></row>',
+            "XFD2",
+        ),
+    ],
+)
+def test_reference_beyond_the_sheet_is_a_stray_warning_never_a_value(
+    far: str, cell: str, tmp_path: Path
+) -> None:
+    """Rows past 1,048,576, columns past XFD and absurd digit counts: cut, with a warning
+    naming the sheet and the cell as written, and calamine reads only the real cells."""
+    rows = '<row r="1"><c r="A1"><v>1</v></c></row>' + far
+    path = zip_parts(tmp_path / "far.xlsx", minimal_xlsx_parts(sheet(rows)))
+    result = inspect(path)
+    assert result.ok and result.conflicts == {}
+    problem = only(result, "stray_cells")
+    assert (problem.severity, problem.sheet, problem.cell) == (WARNING, "S1", cell)
+    read = calamine_read(result.data, tmp_path)["S1"]
+    assert read[0][0] == 1 and all(v in ("", "x") for row in read for v in row[1:])
+    assert all(v == "" for row in read[2:] for v in row) and len(read) <= 2
+
+
+def test_rows_and_cells_without_r_are_placed_as_calamine_places_them(tmp_path: Path) -> None:
+    """No "r": a row follows the previous one, a cell the previous cell. The robust path
+    writes every kept cell's reference out, so calamine cannot place one elsewhere."""
+    rows = (
+        '<row><c><v>1</v></c><c s="1"><v>0.5</v></c></row>'  # A1, B1 (a percent style)
+        '<row><c r="c2"><v>3</v></c><c><v>4</v></c></row>'  # C2 (lower case), D2
+        '<row r="0005"><c><v>5</v></c></row>'  # leading zeros: row 5, A5
+    )
+    xml = sheet(rows).encode()
+    fast, slow = _fast_slow(xml, STYLES_PCT.encode())
+    assert fast is None and slow.conflicts.cells == {}
+    result = inspect(zip_parts(tmp_path / "nor.xlsx", minimal_xlsx_parts(xml)))
+    assert result.ok and result.problems == [] and result.conflicts == {}
+    assert result.percent_cells == {"S1": {(0, 1)}}
+    written = member(result.data, "xl/worksheets/sheet1.xml")
+    assert re.findall(rb'<c r="([A-Z]+[0-9]+)"', written) == [b"A1", b"B1", b"C2", b"D2", b"A5"]
+    assert calamine_read(result.data, tmp_path) == {
+        "S1": [
+            [1, 0.5, "", ""],
+            ["", "", 3, 4],
+            ["", "", "", ""],
+            ["", "", "", ""],
+            [5, "", "", ""],
+        ]
+    }
+
+
+def test_cell_whose_reference_disagrees_with_its_row_is_never_used(tmp_path: Path) -> None:
+    rows = (
+        '<row r="1"><c r="A1"><v>1</v></c><c r="B2"><v>9</v></c></row>'  # B2 inside row 1
+        '<row r="2"><c r="A2"><v>2</v></c><c r="B2"><v>7</v></c></row>'
+        '<row r="99999999"><c r="C1"><v>8</v></c></row>'  # a far row claiming C1
+    )
+    result = inspect(zip_parts(tmp_path / "lie.xlsx", minimal_xlsx_parts(sheet(rows))))
+    assert result.ok and result.problems == []
+    conflicts = result.conflicts["S1"]
+    assert conflicts.cells == {(1, 1): "misplaced_cell", (0, 2): "misplaced_cell"}
+    assert conflicts.reason(1, 1) == "misplaced_cell" and conflicts.reason(0, 0) is None
+    # the misplaced cells are gone; B2's own cell stays (the reader will not use the place)
+    assert calamine_read(result.data, tmp_path) == {"S1": [[1, ""], [2, 7]]}
+
+
+@pytest.mark.parametrize(
+    ("rows", "place", "left"),
+    [
+        ('<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c><c r="B1"><v>3</v></c></row>',
+         (0, 1), [[1]]),
+        ('<row r="1"><c r="A1"><v>1</v><v>2</v></c><c r="B1"><v>3</v></c></row>', (0, 0), [[3]]),
+        ('<row r="1"><c r="A1"><v>1</v></c></row><row r="1"><c r="A1"><v>2</v></c>'
+         '<c r="B1"><v>3</v></c></row>', (0, 0), [[3]]),
+        ('<row r="1"><c r="A1"><v>1</v></c><c><v>2</v></c><c r="b1"><v>3</v></c></row>',
+         (0, 1), [[1]]),
+    ],
+)  # fmt: skip
+def test_cell_given_twice_is_a_conflict_and_no_copy_is_kept(
+    rows: str, place: tuple[int, int], left: list[list[Any]], tmp_path: Path
+) -> None:
+    result = inspect(zip_parts(tmp_path / "dup.xlsx", minimal_xlsx_parts(sheet(rows))))
+    assert result.ok and result.problems == []
+    assert result.conflicts["S1"].cells == {place: "duplicate_cell"}
+    assert calamine_read(result.data, tmp_path)["S1"] == left
+
+
+def test_a_styled_empty_copy_is_not_a_second_value(tmp_path: Path) -> None:
+    rows = '<row r="1"><c r="A1"><v>1</v></c><c r="A1" s="1"/><c r="B1"><f>A1</f></c></row>'
+    result = inspect(zip_parts(tmp_path / "copy.xlsx", minimal_xlsx_parts(sheet(rows))))
+    assert result.ok and result.problems == [] and result.conflicts == {}
+
+
+@pytest.mark.parametrize("ref", ["A1:A99999999", "A1:ZZZZ9", "junk", "B2:A1", "a1:b2", "A1:XFD1"])
+def test_dimension_that_lies_is_dropped(ref: str, tmp_path: Path) -> None:
+    xml = sheet('<row r="1"><c r="A1"><v>1</v></c></row>', dimension=ref)
+    result = inspect(zip_parts(tmp_path / "dim.xlsx", minimal_xlsx_parts(xml)))
+    assert result.ok and result.problems == [] and result.conflicts == {}
+    assert b"dimension" not in member(result.data, "xl/worksheets/sheet1.xml")
+    assert calamine_read(result.data, tmp_path) == {"S1": [[1]]}
+
+
+def test_plain_dimension_is_kept(tmp_path: Path) -> None:
+    xml = sheet('<row r="1"><c r="A1"><v>1</v></c></row>', dimension="A1:B3")
+    path = zip_parts(tmp_path / "dim.xlsx", minimal_xlsx_parts(xml))
+    assert inspect(path).data == path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("cell", "shown"),
+    [
+        ('<c r="foo"><v>1</v></c>', "'foo'"),
+        ('<c r="A0"><v>1</v></c>', "'A0'"),
+        ('<c r=""><v>1</v></c>', "''"),
+        ('<c r="$A$1"><v>1</v></c>', "'$A$1'"),
+        ('<c r="A1" r="XFD1048576"><v>1</v></c>', "two r attributes"),
+    ],
+)
+def test_reference_that_is_no_cell_is_corrupt(cell: str, shown: str, tmp_path: Path) -> None:
+    path = zip_parts(tmp_path / "bad.xlsx", minimal_xlsx_parts(sheet(f'<row r="1">{cell}</row>')))
+    assert shown in assert_error(inspect(path), "corrupt").detail
+
+
+def test_row_number_that_is_no_row_is_corrupt(tmp_path: Path) -> None:
+    rows = '<row r="x1"><c><v>1</v></c></row>'
+    path = zip_parts(tmp_path / "bad.xlsx", minimal_xlsx_parts(sheet(rows)))
+    assert "'x1'" in assert_error(inspect(path), "corrupt").detail
+
+
+def test_shared_strings_count_that_lies_is_fixed(tmp_path: Path) -> None:
+    """calamine reserves room for uniqueCount strings first: 300 million aborted it."""
+    parts = minimal_xlsx_parts(sheet('<row r="1"><c r="A1" t="s"><v>0</v></c></row>'))
+    parts["xl/sharedStrings.xml"] = (
+        f'<sst xmlns="{MAIN_NS}" count="1" uniqueCount="300000000"><si><t>x</t></si></sst>'
+    )
+    parts["xl/_rels/workbook.xml.rels"] = str(parts["xl/_rels/workbook.xml.rels"]).replace(
+        "</Relationships>",
+        f'<Relationship Id="rId3" Type="{REL_NS}/sharedStrings" Target="sharedStrings.xml"/>'
+        "</Relationships>",
+    )
+    result = inspect(zip_parts(tmp_path / "sst.xlsx", parts))
+    assert result.ok and result.problems == []
+    assert b'uniqueCount="1"' in member(result.data, "xl/sharedStrings.xml")
+    assert calamine_read(result.data, tmp_path) == {"S1": [["x"]]}
+
+
+def test_repro_column_beyond_xfd(tmp_path: Path) -> None:
+    """ZZZZ1 in _meta took calamine 4.8 GB: now a warning naming the sheet and the cell."""
+    path = shutil.copyfile(REPRO / "column-beyond-xfd.xlsx", tmp_path / "c.xlsx")
+    result = inspect(path)
+    assert result.ok and result.codes == ["stray_cells"] and result.conflicts == {}
+    assert (result.problems[0].sheet, result.problems[0].cell) == ("_meta", "ZZZZ1")
+    assert b"ZZZZ1" not in member(result.data, "xl/worksheets/sheet5.xml")
+    assert "_meta" in calamine_read(result.data, tmp_path)
+
+
+def test_repro_duplicated_cell_xlsx(tmp_path: Path) -> None:
+    path = shutil.copyfile(REPRO / "duplicated-cell.xlsx", tmp_path / "d.xlsx")
+    result = inspect(path)
+    assert result.ok and result.problems == []
+    assert {name: c.cells for name, c in result.conflicts.items()} == {
+        "ตัวชี้วัดรายบุคคล": {(67, 11): "duplicate_cell"}
+    }
+    assert b'r="L68"' not in member(result.data, "xl/worksheets/sheet3.xml")
+
+
+@pytest.fixture(scope="module")
+def sample_round(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled sample round (roster, templates, eight filled returns)."""
+    from pda_excel.core.rubric import load_rubric
+    from pda_excel.round.samples import write_sample_round
+
+    folder = tmp_path_factory.mktemp("sample")
+    write_sample_round(folder, load_rubric())
+    return folder
+
+
+def test_fast_path_vouches_for_real_returns_and_equals_robust_path(sample_round: Path) -> None:
+    """Every sheet of every sample return and template takes the fast path; the robust path
+    reads them the same and changes nothing."""
+    paths = sorted((sample_round / "returns").glob("*.xlsx"))
+    paths += sorted((sample_round / "templates").glob("*.xlsx"))
+    assert len(paths) >= 16
+    for path in paths:
+        with zipfile.ZipFile(path) as zf:
+            styles = zf.read("xl/styles.xml")
+        for name, xml in worksheet_xmls(path).items():
+            fast, slow = _fast_slow(xml, styles)
+            assert fast is not None, (path.name, name)
+            assert fast.percent == slow.percent and slow.new_xml is None, (path.name, name)
+            assert not slow.conflicts and slow.stray == []
+
+
+def test_gate_cost_on_real_returns(sample_round: Path) -> None:
+    """The whole gate on a sample return: measured ~3 ms on a slow shared 2-core VM; 10x
+    headroom so only a real regression (say, the robust path on every sheet) fails."""
+    path = next((sample_round / "returns").glob("2701-*.xlsx"))
+    inspect_file(path)
+    cpu = []
+    for _ in range(20):
+        started = time.process_time()
+        inspect_file(path)
+        cpu.append(time.process_time() - started)
+    assert statistics.median(cpu) < 0.030, f"median CPU {statistics.median(cpu) * 1000:.1f} ms"
+
+
+# ------------------------------------------------------------------------------------------
+# .ods repeat counts, shifted rows
+
+
+@pytest.mark.parametrize("count", ["+2", "0", "", " 2", "2.0", "-1"])
+@pytest.mark.parametrize("where", ["cell", "row"])
+def test_ods_repeat_count_that_is_not_a_count_is_corrupt(
+    count: str, where: str, tmp_path: Path
+) -> None:
+    """calamine reads "+2" as 2 and "0" as no cell at all: never guess which."""
+    if where == "cell":
+        body = ods_row(ods_cell(1) + f'<table:table-cell table:number-columns-repeated="{count}"/>')
+    else:
+        body = (
+            f'<table:table-row table:number-rows-repeated="{count}">{ods_cell(1)}</table:table-row>'
+        )
+    path = tmp_path / "rep.ods"
+    path.write_bytes(ods_bytes(body))
+    assert "repeat count" in assert_error(inspect(path), "corrupt").detail
+
+
+@pytest.mark.parametrize("count", ["99999999", "99999999999999999999", "4294967298"])
+def test_ods_repeat_past_any_sheet_before_content(count: str, tmp_path: Path) -> None:
+    body = (
+        ods_row(ods_cell(1))
+        + f'<table:table-row table:number-rows-repeated="{count}"><table:table-cell/>'
+        "</table:table-row>"
+        + ods_row(ods_cell(2))  # far beyond: a stray, never a value
+        + ods_row(f'<table:table-cell table:number-columns-repeated="{count}"/>' + ods_cell(3))
+    )
+    path = tmp_path / "far.ods"
+    path.write_bytes(ods_bytes(body))
+    result = inspect(path)
+    assert result.ok and result.codes == ["stray_cells"]
+    assert only(result, "stray_cells").sheet == "S1"
+    content = member(result.data, "content.xml")
+    assert count.encode() not in content or len(count) <= 8
+    assert calamine_read(result.data, tmp_path) == {"S1": [[1]]}
+
+
+def test_ods_spaces_bomb_is_refused(tmp_path: Path) -> None:
+    """<text:s text:c="n"/> becomes n spaces in calamine: a few billion abort it."""
+    cell = (
+        '<table:table-cell office:value-type="string"><text:p>a<text:s text:c="3000000000"/>'
+        "</text:p></table:table-cell>"
+    )
+    path = tmp_path / "spaces.ods"
+    path.write_bytes(ods_bytes(ods_row(cell)))
+    assert "spaces" in assert_error(inspect(path), "corrupt").detail
+    ok = tmp_path / "few.ods"
+    ok.write_bytes(ods_bytes(ods_row(cell.replace("3000000000", "3"))))
+    assert inspect(ok).ok
+
+
+def test_ods_nested_table_is_refused(tmp_path: Path) -> None:
+    nested = (
+        '<table:table-cell office:value-type="string"><table:table table:name="in">'
+        + ods_row(ods_cell(1))
+        + "</table:table></table:table-cell>"
+    )
+    path = tmp_path / "nested.ods"
+    path.write_bytes(ods_bytes(ods_row(nested)))
+    assert_error(inspect(path), "unsupported_format")
+
+
+def test_ods_row_widths_are_recorded(tmp_path: Path) -> None:
+    body = (
+        ods_row(ods_cell(1) + "<table:table-cell/>" + ods_cell(2))  # 3 cells
+        + ods_row('<table:table-cell table:number-columns-repeated="4"/>')  # empty: not kept
+        + ods_row(ods_cell(3, repeat=2) + "<table:covered-table-cell/>", repeat=2)  # 3, twice
+        + ods_row(ods_cell(4) + '<table:table-cell table:number-columns-repeated="9"/>')
+    )
+    path = tmp_path / "w.ods"
+    path.write_bytes(ods_bytes(body))
+    fast = inspect(path)
+    assert fast.row_widths == {"S1": [(0, 1, 3), (2, 2, 3), (4, 1, 10)]}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(intake_ods, "_scan_ods_fast", lambda *args: None)
+        assert inspect(path).row_widths == fast.row_widths
+
+
+def test_repro_duplicated_cell_ods_row_is_wider(tmp_path: Path) -> None:
+    path = shutil.copyfile(REPRO / "duplicated-cell.ods", tmp_path / "d.ods")
+    result = inspect(path)
+    assert result.ok and result.problems == []
+    widths = {w for first, _, w in result.row_widths["สมรรถนะและสรุปคะแนน"] if first != 8}
+    assert widths == {12} and (8, 1, 13) in result.row_widths["สมรรถนะและสรุปคะแนน"]
+
+
+# ------------------------------------------------------------------------------------------
+# .xls: records calamine would slice past, places given twice, container lies
+
+
+def biff_record(typ: int, body: bytes = b"") -> bytes:
+    return struct.pack("<HH", typ, len(body)) + body
+
+
+def biff_number(row: int, col: int, value: float) -> bytes:
+    return biff_record(0x0203, struct.pack("<HHHd", row, col, 0, value))
+
+
+def biff_formula(row: int, col: int, tokens: bytes, cce: int | None = None) -> bytes:
+    head = struct.pack("<HHHdHI", row, col, 0, 3.0, 0, 0)
+    return biff_record(
+        0x0006, head + struct.pack("<H", len(tokens) if cce is None else cce) + tokens
+    )
+
+
+def biff_book(
+    cells: list[bytes],
+    *,
+    dims: bytes | None = None,
+    globals_extra: bytes = b"",
+    bound_extra: bytes = b"",
+    sheet_at: int | None = None,
+) -> bytes:
+    """A minimal BIFF8 workbook with one sheet "S1", in an OLE2 container (stream >= 4096
+    bytes, as cfb() writes no mini stream)."""
+    bof = struct.pack("<HHHHII", 0x0600, 0x0005, 0, 0, 0, 0)
+    head = biff_record(0x0809, bof) + biff_record(0x0042, struct.pack("<H", 1200)) + globals_extra
+
+    def bound(pos: int) -> bytes:
+        return biff_record(0x0085, struct.pack("<IBBBB", pos, 0, 0, 2, 0) + b"S1" + bound_extra)
+
+    pos = len(head) + len(bound(0)) + 4
+    sheet = (
+        biff_record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0010, 0, 0, 0, 0))
+        + biff_record(0x0200, dims if dims is not None else struct.pack("<IIHHH", 0, 5, 0, 5, 0))
+        + b"".join(cells)
+        + biff_record(0x000A)
+    )
+    stream = head + bound(pos if sheet_at is None else sheet_at) + biff_record(0x000A) + sheet
+    return cfb({"Workbook": stream.ljust(4096, b"\0")})
+
+
+def test_minimal_biff_book_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "b.xls"
+    path.write_bytes(biff_book([biff_number(0, 0, 1), biff_number(1, 1, 2)]))
+    result = inspect(path)
+    assert result.ok and result.codes == ["legacy_xls"] and result.data == path.read_bytes()
+    assert calamine_read(result.data, tmp_path) == {"S1": [[1, ""], ["", 2]]}
+
+
+def test_xls_cell_given_twice_is_a_conflict(tmp_path: Path) -> None:
+    path = tmp_path / "dup.xls"
+    path.write_bytes(
+        biff_book(
+            [biff_number(0, 0, 1), biff_number(0, 1, 2), biff_number(0, 1, 5), biff_number(1, 0, 3)]
+        )
+    )
+    result = inspect(path)
+    assert result.ok and result.codes == ["legacy_xls"]
+    assert result.conflicts["S1"].cells == {(0, 1): "duplicate_cell"}
+    assert calamine_read(result.data, tmp_path) == {"S1": [[1], [3]]}
+
+
+@pytest.mark.parametrize(
+    "dims",
+    [
+        struct.pack("<IIHHH", 5, 1, 0, 5, 0),  # last row before the first: u32 wraps round
+        struct.pack("<IIHHH", 0, 0xFFFFFFFF, 0, 5, 0),  # four billion rows
+        struct.pack("<IIHHH", 0, 5, 0, 0xFFFF, 0),  # 65,535 columns
+    ],
+)
+def test_xls_dimensions_that_lie_are_rewritten(dims: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "dims.xls"
+    path.write_bytes(biff_book([biff_number(0, 0, 1)], dims=dims))
+    result = inspect(path)
+    assert result.ok and result.codes == ["legacy_xls"] and result.data != path.read_bytes()
+    assert calamine_read(result.data, tmp_path) == {"S1": [[1]]}
+
+
+@pytest.mark.parametrize(
+    ("book", "detail"),
+    [
+        (lambda: biff_book([biff_formula(0, 1, b"\x1e\x03\x00", cce=500)]), "longer than"),
+        (lambda: biff_book([biff_formula(0, 1, b"\x1f\x00\x00")]), "cut short"),  # 8-byte num
+        (lambda: biff_book([biff_formula(0, 1, b"\x17\x09\x00abc")]), "cut short"),  # string
+        (lambda: biff_book([biff_formula(0, 1, b"\x19\x04\x09\x00")]), "cut short"),  # choose
+        (lambda: biff_book([biff_record(0x00E5, struct.pack("<H", 40))]), "merged ranges"),
+        (lambda: biff_book([], sheet_at=99_999), "past the stream"),
+        (lambda: biff_book([], globals_extra=biff_record(0x0042, b"\x01")), "shorter than"),
+        (lambda: biff_book([], globals_extra=biff_record(0x0018, b"\0" * 10)), "fixed part"),
+        (lambda: biff_book([], globals_extra=biff_record(0x0018, b"\0" * 4 + b"\xff\x00"
+                                                         + b"\0" * 10)), "longer than"),
+        (lambda: biff_book([], globals_extra=biff_record(0x00FC, struct.pack("<IIHB", 1, 1, 3, 8)
+                                                         + b"\x01")), "run count"),
+    ],
+)  # fmt: skip
+def test_xls_record_calamine_would_slice_past_is_corrupt(
+    book: Any, detail: str, tmp_path: Path
+) -> None:
+    """Each of these made python-calamine panic (a BaseException) before the gate knew."""
+    path = tmp_path / "bad.xls"
+    path.write_bytes(book())
+    assert detail in assert_error(inspect(path), "corrupt").detail
+
+
+def test_xls_plain_formula_passes(tmp_path: Path) -> None:
+    tokens = (
+        b"\x1e\x03\x00\x1e\x04\x00\x03" + b"\x17\x02\x00ab" + b"\x19\x04\x01\x00\x02\x00\x04\x00"
+    )
+    path = tmp_path / "f.xls"
+    path.write_bytes(biff_book([biff_formula(0, 1, tokens), biff_number(0, 0, 1)]))
+    result = inspect(path)
+    assert result.ok and result.codes == ["legacy_xls"]
+
+
+@pytest.mark.parametrize("name", ["damaged-1.xls", "damaged-2.xls"])
+def test_repro_damaged_xls_is_corrupt(name: str, tmp_path: Path) -> None:
+    """Flipped bytes that made python-calamine panic: refused before calamine sees them."""
+    path = shutil.copyfile(REPRO / name, tmp_path / name)
+    problem = assert_error(inspect(path), "corrupt")
+    assert "BIFF record" in problem.detail
+
+
+def _header_patch(data: bytes, offset: int, fmt: str, *values: int) -> bytes:
+    out = bytearray(data)
+    struct.pack_into(fmt, out, offset, *values)
+    return bytes(out)
+
+
+@pytest.mark.parametrize(
+    ("patch", "code"),
+    [
+        ((0x2C, "<I", 0xFFFFFFF0), "corrupt"),  # FAT sector count: calamine reserves it
+        ((0x3E, "<HH", 0xFFFF, 0xFFFF), "corrupt"),  # the u32 calamine reads at offset 62
+        ((0x20, "<H", 7), "corrupt"),  # mini sector shift other than 6
+    ],
+)
+def test_ole2_header_that_lies_is_refused(
+    patch: tuple[Any, ...], code: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "h.xls"
+    path.write_bytes(_header_patch(biff_book([biff_number(0, 0, 1)]), *patch))
+    assert_error(inspect(path), code)
+
+
+def test_ole2_difat_cycle_is_refused(tmp_path: Path) -> None:
+    """calamine follows the DIFAT chain with no bound: a cycle never ends."""
+    data = biff_book([biff_number(0, 0, 1)])
+    n_sectors = (len(data) - 512) // 512
+    free = n_sectors - 1  # a sector used as a DIFAT sector pointing to itself
+    data = _header_patch(data, 0x44, "<II", free, 1)
+    out = bytearray(data)
+    struct.pack_into("<I", out, 512 + 512 * free + 508, free)
+    path = tmp_path / "loop.xls"
+    path.write_bytes(bytes(out))
+    assert_error(inspect(path), "corrupt")
+
+
+def test_small_stream_without_mini_stream_is_refused(tmp_path: Path) -> None:
+    """A workbook stream under 4096 bytes lives in the mini stream; without one calamine
+    indexed an empty table (a panic)."""
+    path = tmp_path / "small.xls"
+    path.write_bytes(cfb({"Workbook": b"\x09\x08\x10\x00" + b"\0" * 200}))
+    assert "mini stream" in assert_error(inspect(path), "corrupt").detail

@@ -17,6 +17,14 @@ WARNING = "warning"
 
 # Builtin percent number formats: 9 "0%", 10 "0.00%"; Thai-locale 67 "t0%", 68 "t0.00%".
 BUILTIN_PERCENT = frozenset({9, 10, 67, 68})
+# The largest sheet any spreadsheet program writes: rows 1..1,048,576, columns A..XFD.
+SHEET_ROWS = 1_048_576
+SHEET_COLS = 16_384
+# Conflict reasons: a place whose value must not be used (the code of the reader's finding).
+DUPLICATE_CELL = "duplicate_cell"  # two cells (or two values in one cell) at one place
+MISPLACED_CELL = "misplaced_cell"  # a cell whose reference disagrees with its row
+MISALIGNED_ROW = "misaligned_row"  # an .ods row whose cells do not line up with its columns
+MAX_CONFLICTS = 10_000  # per sheet; more is a damaged file, not a few typing accidents
 
 
 @dataclass(frozen=True)
@@ -31,12 +39,36 @@ class IntakeProblem:
 
 
 @dataclass
+class Conflicts:
+    """Places of one sheet whose value must not be used, each with its reason (a code above).
+
+    The value there is ambiguous (given twice, claimed by a misplaced cell, or in a row whose
+    cells are shifted), so the reader turns each affected field into an error finding instead of
+    picking one. ``rows`` holds whole rows (0-based); ``cells`` 0-based (row, col).
+    """
+
+    cells: dict[tuple[int, int], str] = field(default_factory=dict)
+    rows: dict[int, str] = field(default_factory=dict)
+    # shifted .ods rows: (cells the row has, cells the template's header row has)
+    widths: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+    def reason(self, row: int, col: int) -> str | None:
+        return self.cells.get((row, col)) or self.rows.get(row)
+
+    def __len__(self) -> int:
+        return len(self.cells) + len(self.rows)
+
+
+@dataclass
 class Intake:
     """What we know about a returned file, and the bytes that are safe to hand to calamine.
 
     ``data`` is None when an error problem is present; otherwise hand it to
     ``CalamineWorkbook.from_filelike(io.BytesIO(data))``. ``percent_cells`` maps sheet name to
     0-based (row, col) of numeric cells shown as percentages (Excel stores 0.85 for "85%").
+    ``conflicts`` maps sheet name to the places whose value must not be used (only sheets that
+    have some); the copies of a place given twice are also removed from ``data`` (in .xls,
+    those in single-cell records).
     """
 
     path: Path
@@ -46,6 +78,12 @@ class Intake:
     problems: list[IntakeProblem] = field(default_factory=list)
     data: bytes | None = None
     percent_cells: dict[str, set[tuple[int, int]]] = field(default_factory=dict)
+    conflicts: dict[str, Conflicts] = field(default_factory=dict)
+    # .ods only: (first row, rows, cells declared) of each row or run of repeated rows that holds
+    # content. LibreOffice writes every row of a sheet as wide as the sheet's used area, so a
+    # row wider or narrower than the template's header row has a cell inserted or deleted (its
+    # values are shifted); the reader, which knows the header row, decides.
+    row_widths: dict[str, list[tuple[int, int, int]]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -190,6 +228,13 @@ class SheetScan:
     stray: list[str] = field(default_factory=list)  # first few A1 refs, in file order
     stray_count: int = 0
     new_xml: bytes | None = None
+    conflicts: Conflicts = field(default_factory=Conflicts)
+
+    def conflict(self, row0: int, col0: int, reason: str) -> None:
+        """Mark a 0-based place ambiguous; the first reason found is kept."""
+        self.conflicts.cells.setdefault((row0, col0), reason)
+        if len(self.conflicts) > MAX_CONFLICTS:
+            raise Reject("corrupt", f"more than {MAX_CONFLICTS} duplicated or misplaced cells")
 
 
 def note_stray(scan: SheetScan, ref: str, count: int = 1) -> None:
@@ -209,6 +254,13 @@ def stray_problem(sheet: str, refs: list[str], count: int, lim: Limits) -> Intak
         sheet=sheet,
         cell=refs[0],
     )
+
+
+def shown_ref(text: bytes | str) -> str:
+    """A cell reference as the file wrote it, shortened when absurdly long (a row of a thousand
+    digits is not worth printing)."""
+    ref = text.decode("ascii", "replace") if isinstance(text, bytes) else text
+    return ref if len(ref) <= 24 else f"{ref[:12]}...({len(ref)} characters)"
 
 
 PFX = rb"(?:[A-Za-z_][\w.\-]*:)?"

@@ -19,7 +19,8 @@ Problem codes (``IntakeProblem.code``); severity "error" means ``Intake.data`` i
 * ``truncated`` (error)        -- the file ends early (zip without central directory, OLE2
   sectors past end of file)
 * ``corrupt`` (error)          -- damaged inside (bad CRC, broken deflate stream, bad XML,
-  missing workbook part, duplicate zip member names, broken OLE2 chains)
+  missing workbook part, duplicate zip member names, broken OLE2 chains, a cell reference or
+  .ods repeat count that is not one, BIFF records python-calamine would read past: it panics)
 * ``encrypted`` (error)        -- password protected: OOXML in an OLE2 "EncryptedPackage",
   zip-level encryption, encrypted ODS, or an .xls with a FILEPASS record
 * ``zip_bomb`` (error)         -- decompresses beyond the limits at a suspicious ratio, lies
@@ -28,10 +29,15 @@ Problem codes (``IntakeProblem.code``); severity "error" means ``Intake.data`` i
 * ``macros`` (warning)         -- VBA project present; macros are never run, data still read
 * ``legacy_xls`` (warning)     -- Excel 97-2003 .xls: readable, but ask for .xlsx next time
 * ``stray_cells`` (warning)    -- content beyond max_rows/max_cols was removed from ``data``
-  (``sheet`` and ``cell`` name the first such cell)
+  (``sheet`` and ``cell`` name the first such cell as the file wrote it): rows past 1,048,576,
+  columns past XFD, references of any length or case, rows without "r" counted on
 
 ``percent_cells`` is filled for xlsx/xlsm (styles.xml number formats), ods
 (office:value-type="percentage") and xls (FORMAT/XF records, BIFF5/8); every sheet has a key.
+``conflicts`` names the places whose value must not be used (a cell given twice, a cell whose
+reference disagrees with its row); ``row_widths`` (.ods) lets the reader find rows shifted by
+an inserted or deleted cell. Counts calamine trusts for allocations (``<dimension>``,
+DIMENSIONS, shared strings' uniqueCount) are dropped or corrected without a finding.
 
 ``format`` stays "unknown" when an error stops inspection before the format is known, and
 is "xlsm" whenever a VBA project is present. Memory is bounded by max_bytes plus the XML parts

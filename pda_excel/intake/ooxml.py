@@ -10,6 +10,8 @@ from dataclasses import replace
 from .base import (
     ATTRS,
     BUILTIN_PERCENT,
+    DUPLICATE_CELL,
+    MISPLACED_CELL,
     PFX,
     WARNING,
     Intake,
@@ -26,6 +28,7 @@ from .base import (
     local_name,
     note_stray,
     parse_xml,
+    shown_ref,
     stray_problem,
 )
 
@@ -107,6 +110,11 @@ def analyse_ooxml(
     percent_xfs = _percent_xfs(styles) if styles else frozenset()
 
     replacements: dict[str, bytes] = {}
+    for name, blob in members.items():
+        if name.endswith("sharedstrings.xml"):
+            fixed = _shared_strings_count(as_utf8(blob))
+            if fixed is not None:
+                replacements[name] = fixed
     scanned: set[str] = set()
     for sheet_name, rid in _sheet_list(members[wb_path], wb_path):
         rel_type, target = wb_rels.get(rid, ("", ""))
@@ -118,6 +126,8 @@ def analyse_ooxml(
         scanned.add(target)
         scan = _scan_xlsx_sheet(as_utf8(xml), lim, percent_xfs)
         intake.percent_cells[sheet_name] = scan.percent
+        if scan.conflicts:
+            intake.conflicts[sheet_name] = scan.conflicts
         if scan.new_xml is not None:
             replacements[target] = scan.new_xml
         if scan.stray:
@@ -134,6 +144,32 @@ def analyse_ooxml(
             problem = stray_problem(name, scan.stray, scan.stray_count, lim)
             intake.problems.append(replace(problem, sheet=None, detail=f"{name}: {problem.detail}"))
     return replacements
+
+
+_SST_TAG = re.compile(rb"<" + PFX + rb"sst(?=[\s/>])" + ATTRS + rb">")
+_SST_UNIQUE = re.compile(rb"(?<![\w:.\-])uniqueCount\s*=\s*[\"']([0-9]+)[\"']")
+_SST_ITEM = re.compile(rb"<" + PFX + rb"si[\s/>]")
+
+
+def _shared_strings_count(blob: bytes) -> bytes | None:
+    """A copy whose uniqueCount is the real count, when the declared one is absurd.
+
+    calamine reserves room for uniqueCount strings before reading any: a file declaring a few
+    hundred million aborts the process. The count changes no value, so it is fixed silently.
+    """
+    tag = _SST_TAG.search(blob)
+    unique = _SST_UNIQUE.search(tag.group(1)) if tag else None
+    if tag is None or unique is None:
+        return None
+    digits = unique.group(1)
+    declared = int(digits) if len(digits) <= 12 else 10**12
+    if declared <= 10_000:
+        return None
+    actual = len(_SST_ITEM.findall(blob))
+    if declared <= 2 * actual + 10_000:
+        return None
+    base = tag.start(1)
+    return blob[: base + unique.start(1)] + str(actual).encode() + blob[base + unique.end(1) :]
 
 
 def _sheet_list(blob: bytes, wb_path: str) -> list[tuple[str, str]]:
@@ -165,32 +201,107 @@ def _percent_xfs(styles: bytes) -> frozenset[int]:
     )
 
 
-_XL_TAG = re.compile(rb"<" + PFX + rb"(row|c)(?=[\s/>])" + ATTRS + rb">")
-_XL_ATTR = re.compile(rb"(?<![\w:.\-])(r|s|t)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
-_XL_REF = re.compile(rb"([A-Z]{1,3})([0-9]{1,7})")
+# The sheet scan. calamine places a cell by its own "r" (any letter case, leading zeros, a row
+# number past 2**32 wrapping round), or, without "r", after the previous cell of the row; a row
+# without "r" follows the previous one. Whatever the gate vouches for must be read the same way:
+# the fast path only accepts the plain form every writer produces (rows and cells in order, each
+# cell's reference on its row, canonical references, one value per cell); anything else goes to
+# the robust path, which gives every kept cell an explicit canonical reference, so calamine can
+# only read the places the gate decided.
+
+_XL_TAG = re.compile(rb"<(/?)" + PFX + rb"(row|c)(?=[\s/>])" + ATTRS + rb">")
+_XL_ATTR = re.compile(rb"([^\s=]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_XL_ANY_REF = re.compile(rb"([A-Za-z]+)([0-9]+)")
+_XL_REF = re.compile(rb"([A-Z]{1,3})([1-9][0-9]{0,6})")
 _XL_ROW_END = re.compile(rb"</" + PFX + rb"row\s*>")
 _XL_CELL_END = re.compile(rb"</" + PFX + rb"c\s*>")
 _XL_CONTENT = re.compile(rb"<" + PFX + rb"(?:v|f|is)[\s/>]")
-_XL_SHEETDATA = re.compile(rb"<" + PFX + rb"sheetData(?=[\s/>])" + ATTRS + rb">")
+_XL_VALUE = re.compile(rb"<" + PFX + rb"(?:v|is)[\s/>]")
+_XL_SHEETDATA = re.compile(rb"<(/?)" + PFX + rb"sheetData(?=[\s/>])" + ATTRS + rb">")
 _XL_SHEETDATA_END = re.compile(rb"</" + PFX + rb"sheetData\s*>")
 _XL_DIMENSION = re.compile(rb"<" + PFX + rb"dimension(?=[\s/>])" + ATTRS + rb">")
 _XL_DIMENSION_END = re.compile(rb"</" + PFX + rb"dimension\s*>")
-_XL_REF_ATTR = re.compile(rb"ref\s*=\s*[\"']([^\"']*)[\"']")
+_XL_REF_ATTR = re.compile(rb"(?<![\w:.\-])ref\s*=\s*[\"']([^\"']*)[\"']")
+# One token per row and cell start tag of <sheetData>, plus anything that is not the plain
+# form: a row or cell tag the first two alternatives do not take whole (another attribute, an
+# "r" that is not first or not canonical, single quotes), or a value not directly closing its
+# cell (a second <v>/<is>). Those tokens have every group empty.
+_FAST_TOKEN = re.compile(
+    rb'<(?:c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="[0-9]{1,9}")?(?: t="[a-zA-Z]{1,9}")?\s*/?>'
+    rb'|row r="([1-9][0-9]{0,6})"|(?:row|c)[\s/>]|/(?:v|is)>(?!</c>))'
+)
+_HUGE = 10**30  # a row or column number too long to be worth converting
 _COL_CACHE: dict[bytes, int] = {}
 
 
 def _col_number(letters: bytes) -> int:
+    """Column letters (uppercase) to a 1-based number; cached for the plain 1-3 letter case."""
     n = _COL_CACHE.get(letters)
     if n is None:
         n = 0
         for ch in letters:
             n = n * 26 + ch - 64
-        _COL_CACHE[letters] = n
+        if len(letters) <= 3:
+            _COL_CACHE[letters] = n
     return n
 
 
+def _parse_ref(text: bytes) -> tuple[int, int] | None:
+    """A cell reference as calamine reads it (letters in any case, leading zeros): 1-based
+    (row, column), numbers past any sheet as _HUGE; None when it is not a reference."""
+    m = _XL_ANY_REF.fullmatch(text)
+    if m is None:
+        return None
+    letters, digits = m.group(1).upper(), m.group(2).lstrip(b"0")
+    if not digits:
+        return None  # row 0
+    row = int(digits) if len(digits) < 30 else _HUGE
+    col = _col_number(letters) if len(letters) <= 20 else _HUGE
+    return row, col
+
+
+def _parse_row(text: bytes) -> int | None:
+    digits = text.lstrip(b"0")
+    if not text.isdigit() or not digits:
+        return None
+    return int(digits) if len(digits) < 30 else _HUGE
+
+
+def _ref_beyond(ref: bytes, lim: Limits) -> bool:
+    """True unless ``ref`` is a plain in-limits reference or range (as <dimension> should be)."""
+    parts = ref.split(b":")
+    if not 1 <= len(parts) <= 2:
+        return True
+    places = []
+    for part in parts:
+        m = _XL_REF.fullmatch(part.replace(b"$", b""))
+        if m is None:
+            return True
+        row, col = int(m.group(2)), _col_number(m.group(1))
+        if row > lim.max_rows or col > lim.max_cols:
+            return True
+        places.append((row, col))
+    return places[0][0] > places[-1][0] or places[0][1] > places[-1][1]
+
+
+def _dimensions_ok(xml: bytes, stop: int, lim: Limits) -> bool:
+    """At most one <dimension> before <sheetData>, with a plain in-limits ref."""
+    dims = list(_XL_DIMENSION.finditer(xml, 0, stop))
+    if not dims:
+        return True
+    ref = _XL_REF_ATTR.search(dims[0].group(1))
+    return len(dims) == 1 and ref is not None and not _ref_beyond(ref.group(1), lim)
+
+
 def _xl_attrs(attrs: bytes) -> dict[bytes, bytes]:
-    return {m[0]: m[1] or m[2] for m in _XL_ATTR.findall(attrs)}
+    """Attributes of a row or cell tag; a second "r" is a damaged file, not a choice to make."""
+    out: dict[bytes, bytes] = {}
+    for m in _XL_ATTR.finditer(attrs):
+        name = m.group(1)
+        if name in out and name == b"r":
+            raise Reject("corrupt", "a worksheet row or cell has two r attributes")
+        out[name] = m.group(2) if m.group(2) is not None else m.group(3)
+    return out
 
 
 def _element_end(xml: bytes, tag: re.Match[bytes], end_re: re.Pattern[bytes]) -> int:
@@ -206,181 +317,250 @@ def _element_end(xml: bytes, tag: re.Match[bytes], end_re: re.Pattern[bytes]) ->
     return close.end()
 
 
-def _greater(limit: str, alphabet: str, max_len: int) -> bytes:
-    """Regex for strings over ``alphabet`` (no leading zero digit) that exceed ``limit``.
-
-    Same-length strings compare lexicographically, longer ones are always greater.
-    """
-    first, last = alphabet[0], alphabet[-1]
-    parts = []
-    if len(limit) < max_len:
-        lead = "[1-9]" if first == "0" else f"[{first}-{last}]"
-        parts.append(f"{lead}[{first}-{last}]{{{len(limit)},{max_len - 1}}}")
-    for i, ch in enumerate(limit):
-        if ch != last:
-            nxt = alphabet[alphabet.index(ch) + 1]
-            rest = len(limit) - i - 1
-            parts.append(f"{limit[:i]}[{nxt}-{last}][{first}-{last}]{{{rest}}}")
-    return ("(?:" + "|".join(parts) + ")").encode() if parts else b"(?!)"
-
-
-def _fast_cell_re(lim: Limits, percent_xfs: frozenset[int]) -> re.Pattern[bytes]:
-    """Matches far cell refs (group 1) and percent-styled cells (groups 2-6) only.
-
-    Relies on every cell tag starting with ``<c r="``, which the caller verifies.
-    """
-    letters = _greater(col_letters(lim.max_cols), "ABCDEFGHIJKLMNOPQRSTUVWXYZ", 3)
-    digits = _greater(str(lim.max_rows), "0123456789", 7)
-    far = rb"(" + letters + rb"[0-9]|[A-Z]{1,3}(?:0|" + digits + rb'"))'
-    if not percent_xfs:
-        return re.compile(rb'<c r="' + far)
-    styles = b"|".join(str(i).encode() for i in sorted(percent_xfs))
-    return re.compile(
-        rb'<c r="(?:' + far + rb'|([A-Z]{1,3})([0-9]{1,7})"'
-        rb'(?:\s+(?:t="([A-Za-z]*)"|(?!s=)[\w:.\-]+="[^"]*"))*'
-        rb'\s+s="(?:' + styles + rb')"'
-        rb'(?:\s+(?:t="([A-Za-z]*)"|[\w:.\-]+="[^"]*"))*\s*(/?)>)'
-    )
-
-
-_FAST_RE_CACHE: dict[tuple[Limits, frozenset[int]], re.Pattern[bytes]] = {}
-
-
 def _scan_xlsx_sheet(xml: bytes, lim: Limits, percent_xfs: frozenset[int]) -> SheetScan:
-    """Percent cells and far cells of one worksheet; fast path first, robust path if needed."""
+    """Percent cells, far cells and conflicts of one worksheet; fast path first."""
     fast = _scan_xlsx_fast(xml, lim, percent_xfs)
     return fast if fast is not None else _scan_xlsx_slow(xml, lim, percent_xfs)
 
 
-def _scan_xlsx_fast(xml: bytes, lim: Limits, percent_xfs: frozenset[int]) -> SheetScan | None:
-    """One regex pass that only matches interesting cells; None when the robust path must run.
+def _percent_cell_re(percent_xfs: frozenset[int]) -> re.Pattern[bytes]:
+    """Matches plain-form cells (see _FAST_TOKEN) styled with a percent format."""
+    styles = b"|".join(str(i).encode() for i in sorted(percent_xfs))
+    return re.compile(
+        rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})" s="(?:' + styles + rb')"'
+        rb'(?: t="([a-zA-Z]{1,9})")?\s*(/?)>'
+    )
 
-    Preconditions checked with bytes.count/find (C speed): one unprefixed <sheetData>, no
-    prefixed tags in it, every "<c" in it is a cell whose first attribute is r="...", no
-    single-quoted attributes. Then the regex sees every cell ref, so "no far match" means no
-    far cell.
+
+_PERCENT_RE_CACHE: dict[frozenset[int], re.Pattern[bytes]] = {}
+
+
+def _scan_xlsx_fast(xml: bytes, lim: Limits, percent_xfs: frozenset[int]) -> SheetScan | None:
+    """Percent cells of a sheet in the plain form; None when the robust path must decide.
+
+    One token per row and cell (C speed), then a short loop that checks rows strictly
+    ascending, each cell on its row's number, columns strictly ascending within a row (so no
+    place is given twice) and everything within the limits. <sheetData> must be the only one
+    and unprefixed, with no prefixed cells in it; the <dimension> must be plain and in limits.
     """
     start = xml.find(b"<sheetData")
+    if start < 0 or xml.find(b"sheetData") != start + 1:
+        return None
     open_end = xml.find(b">", start)
-    if start < 0 or open_end < 0:
+    if open_end < 0 or not _dimensions_ok(xml, start, lim):
         return None
     if xml[open_end - 1 : open_end] == b"/":
-        return SheetScan()
+        return SheetScan() if xml.find(b"sheetData", open_end) < 0 else None
     end = xml.find(b"</sheetData>", open_end)
-    if end < 0:
-        return None
-    if xml.count(b"<sheetData") != 1 or xml.find(b":c", open_end, end) >= 0:
-        return None  # a second sheetData, or prefixed cells such as <x:c>
-    if xml.count(b"<c", open_end, end) != xml.count(b'<c r="', open_end, end):
-        return None
-    if xml.find(b"='", open_end, end) >= 0:
-        return None
-    dim = _XL_DIMENSION.search(xml, 0, start)
-    if dim is not None:
-        ref_attr = _XL_REF_ATTR.search(dim.group(1))
-        if ref_attr is not None and _ref_beyond(ref_attr.group(1), lim):
-            return None
-    key = (lim, percent_xfs)
-    pattern = _FAST_RE_CACHE.get(key)
-    if pattern is None:
-        if len(_FAST_RE_CACHE) > 64:
-            _FAST_RE_CACHE.clear()
-        pattern = _FAST_RE_CACHE[key] = _fast_cell_re(lim, percent_xfs)
-    scan = SheetScan()
-    if not percent_xfs:
-        return None if pattern.search(xml, open_end, end) else scan
-    cols: dict[bytes, int] = {}
-    for far, letters, digits, t1, t2, slash in pattern.findall(xml, open_end, end):
-        if far:
-            return None
-        if slash or (t1 or t2 or b"n") != b"n":
+    if end < 0 or xml.find(b"sheetData", end + 12) >= 0:
+        return None  # a second sheetData (calamine reads the first only)
+    if xml.find(b":c", open_end, end) >= 0:
+        return None  # prefixed cells such as <x:c> (calamine reads them by local name)
+    max_rows, max_cols = lim.max_rows, lim.max_cols
+    col_of = _COL_CACHE.get
+    row = last = 0
+    row_digits = b""
+    for letters, digits, row_token in _FAST_TOKEN.findall(xml, open_end, end):
+        if row_token:
+            number = int(row_token)
+            if number <= row or number > max_rows:
+                return None
+            row, row_digits, last = number, row_token, 0
             continue
-        col = cols.get(letters)
-        if col is None:
-            col = cols[letters] = _col_number(letters)
-        scan.percent.add((int(digits) - 1, col - 1))
+        if digits != row_digits or not letters:
+            return None  # a cell off its row, before any row, or a token that is not plain
+        col = col_of(letters) or _col_number(letters)
+        if col <= last or col > max_cols:
+            return None
+        last = col
+    scan = SheetScan()
+    if percent_xfs:
+        pattern = _PERCENT_RE_CACHE.get(percent_xfs)
+        if pattern is None:
+            if len(_PERCENT_RE_CACHE) > 64:
+                _PERCENT_RE_CACHE.clear()
+            pattern = _PERCENT_RE_CACHE[percent_xfs] = _percent_cell_re(percent_xfs)
+        for letters, digits, typ, slash in pattern.findall(xml, open_end, end):
+            if not slash and typ in (b"", b"n"):
+                scan.percent.add((int(digits) - 1, _col_number(letters) - 1))
     return scan
+
+
+def _shown(r: bytes | None, row: int, col: int) -> str:
+    """A cell as the district would name it: its reference as written, else computed."""
+    if r is not None:
+        return shown_ref(r)
+    return shown_ref(col_letters(min(col, _HUGE)) + (str(row) if row < _HUGE else "?"))
+
+
+class _Walk:
+    """State of the robust scan: calamine's row and column counters, and the edits."""
+
+    def __init__(self, xml: bytes, lim: Limits, percent_xfs: frozenset[int]) -> None:
+        self.xml = xml
+        self.lim = lim
+        self.percent_xfs = percent_xfs
+        self.scan = SheetScan()
+        self.edits: list[tuple[int, int, bytes]] = []
+        self.row = 1  # calamine's row counter, 1-based: set by <row r>, +1 at </row>
+        self.next_col = 1  # calamine's column counter: previous cell + 1, reset at </row>
+        # kept cells that carry a value: place -> [(start, end)], and tag fixes per cell start
+        self.values: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        self.fixes: dict[int, tuple[int, int, bytes]] = {}
+
+    def far(self, row: int, col: int) -> bool:
+        return row > self.lim.max_rows or col > self.lim.max_cols
+
+    def place(self, r: bytes | None) -> tuple[int, int]:
+        """Where calamine puts the next cell: its own reference, or after the previous one."""
+        if r is None:
+            row, col = self.row, self.next_col
+        else:
+            parsed = _parse_ref(r)
+            if parsed is None:
+                raise Reject("corrupt", f"cell reference {shown_ref(r)!r} is not a cell")
+            row, col = parsed
+        self.next_col = col + 1
+        return row, col
+
+    def row_tag(self, tag: re.Match[bytes]) -> int:
+        """A <row> start tag; returns where to continue scanning."""
+        attrs = _xl_attrs(tag.group(3))
+        r = attrs.get(b"r")
+        if r is not None:
+            number = _parse_row(r)
+            if number is None:
+                raise Reject("corrupt", f"row number {shown_ref(r)!r} is not a row")
+            self.row = number
+        if tag.group(3).endswith(b"/"):
+            self.end_row()
+            return tag.end()
+        if self.row <= self.lim.max_rows:
+            return tag.end()
+        # A row beyond the limits goes whole; its cells are still looked at, to tell the
+        # district what was there.
+        row_end = _element_end(self.xml, tag, _XL_ROW_END)
+        for cell in _XL_TAG.finditer(self.xml, tag.end(), row_end):
+            if cell.group(2) == b"c" and not cell.group(1):
+                self.far_row_cell(cell)
+        self.edits.append((tag.start(), row_end, b""))
+        self.end_row()
+        return row_end
+
+    def end_row(self) -> None:
+        self.row += 1
+        self.next_col = 1
+
+    def far_row_cell(self, tag: re.Match[bytes]) -> None:
+        """A cell of a row beyond the limits (the row is cut whole): report what it held."""
+        r = _xl_attrs(tag.group(3)).get(b"r")
+        row, col = self.place(r)
+        if tag.group(3).endswith(b"/"):
+            return
+        close = _XL_CELL_END.search(self.xml, tag.end())
+        if not _XL_CONTENT.search(self.xml, tag.end(), close.start() if close else len(self.xml)):
+            return
+        if self.far(row, col):
+            note_stray(self.scan, _shown(r, row, col))
+        else:  # a far row claiming a near cell
+            self.scan.conflict(row - 1, col - 1, MISPLACED_CELL)
+
+    def cell(self, tag: re.Match[bytes]) -> int:
+        """A <c> start tag; returns the end of the cell element."""
+        xml = self.xml
+        attrs_text = tag.group(3)
+        end = _element_end(xml, tag, _XL_CELL_END)
+        attrs = _xl_attrs(attrs_text)
+        r = attrs.get(b"r")
+        row_here = self.row
+        row, col = self.place(r)
+        shown = _shown(r, row, col)
+        empty = attrs_text.endswith(b"/")
+        content = not empty and _XL_CONTENT.search(xml, tag.end(), end) is not None
+        if self.far(row, col):
+            self.edits.append((tag.start(), end, b""))
+            if content:
+                note_stray(self.scan, shown)
+            return end
+        if row != row_here:  # the cell says one row, its <row> another: neither is trusted
+            self.edits.append((tag.start(), end, b""))
+            if content:
+                self.scan.conflict(row - 1, col - 1, MISPLACED_CELL)
+            return end
+        if not empty and _XL_VALUE.search(xml, tag.end(), end) is not None:
+            if len(_XL_VALUE.findall(xml, tag.end(), end)) > 1:
+                self.scan.conflict(row - 1, col - 1, DUPLICATE_CELL)
+            self.values.setdefault((row, col), []).append((tag.start(), end))
+        canonical = a1(row - 1, col - 1).encode()
+        if r != canonical:
+            self.fixes[tag.start()] = self._fix_ref(tag, canonical, r is not None)
+        if (
+            self.percent_xfs
+            and not empty
+            and attrs.get(b"t", b"n") == b"n"
+            and int_or(attrs.get(b"s", b"0").decode("ascii", "replace"), 0) in self.percent_xfs
+        ):
+            self.scan.percent.add((row - 1, col - 1))
+        return end
+
+    def _fix_ref(
+        self, tag: re.Match[bytes], canonical: bytes, present: bool
+    ) -> tuple[int, int, bytes]:
+        """The edit that gives a cell tag its canonical explicit reference."""
+        if not present:
+            return (tag.end(2), tag.end(2), b' r="' + canonical + b'"')
+        for m in _XL_ATTR.finditer(tag.group(3)):
+            if m.group(1) == b"r":
+                group = 2 if m.group(2) is not None else 3
+                base = tag.start(3)
+                return (base + m.start(group), base + m.end(group), canonical)
+        raise AssertionError("r attribute vanished")  # pragma: no cover
+
+    def finish(self) -> None:
+        """Places given twice lose every copy; the other kept cells get canonical references."""
+        cut_starts: set[int] = set()
+        for (row, col), copies in self.values.items():
+            if len(copies) > 1:
+                self.scan.conflict(row - 1, col - 1, DUPLICATE_CELL)
+            if self.scan.conflicts.cells.get((row - 1, col - 1)) == DUPLICATE_CELL:
+                for start, end in copies:
+                    self.edits.append((start, end, b""))
+                    cut_starts.add(start)
+        self.edits.extend(fix for start, fix in self.fixes.items() if start not in cut_starts)
 
 
 def _scan_xlsx_slow(xml: bytes, lim: Limits, percent_xfs: frozenset[int]) -> SheetScan:
-    """One robust regex pass over <sheetData>: percent cells, and far cells to cut out.
+    """The robust scan of one worksheet: every row and cell tag, as calamine would place it.
 
-    Cells and rows without an "r" attribute continue from the previous position, as in OOXML.
-    Far rows and cells are always at the end of their row/sheet, so cutting them never shifts
-    the implicit position of a kept cell.
+    Cuts cells beyond the limits (stray, reported), cells whose reference disagrees with their
+    row and every copy of a place given twice (both conflicts, reported by the reader), and
+    gives every kept cell an explicit canonical reference. Any edit drops <dimension>.
     """
-    scan = SheetScan()
-    start = _XL_SHEETDATA.search(xml)
-    if start is None or start.group(1).endswith(b"/"):
-        return scan
-    stops = list(_XL_SHEETDATA_END.finditer(xml, start.end()))
-    end = stops[-1].start() if stops else len(xml)  # the last one: a second sheetData is odd
-    cuts: list[tuple[int, int]] = []
-    max_rows, max_cols = lim.max_rows, lim.max_cols
-    row = col = 0
-    skip_to = 0
-    for tag in _XL_TAG.finditer(xml, start.end(), end):
-        if tag.start() < skip_to:
-            continue
-        attrs = _xl_attrs(tag.group(2))
-        if tag.group(1) == b"row":
-            row = int_or(attrs.get(b"r", b"").decode("ascii", "replace") or None, row + 1)
-            col = 0
-            if row > max_rows:
-                row_end = _element_end(xml, tag, _XL_ROW_END)
-                _far_row(xml, tag.end(), row_end, row, scan)
-                cuts.append((tag.start(), row_end))
-                skip_to = row_end
-            continue
-        ref = _XL_REF.fullmatch(attrs.get(b"r", b""))
-        if ref:
-            col = _col_number(ref.group(1))
-            row = int(ref.group(2))
-        else:
-            col += 1
-        if row > max_rows or col > max_cols:
-            cell_end = _element_end(xml, tag, _XL_CELL_END)
-            if _XL_CONTENT.search(xml, tag.end(), cell_end):
-                note_stray(scan, a1(row - 1, col - 1))
-            cuts.append((tag.start(), cell_end))
-            skip_to = cell_end
-            continue
-        if (
-            percent_xfs
-            and attrs.get(b"t", b"n") == b"n"
-            and int_or(attrs.get(b"s", b"0").decode("ascii", "replace"), 0) in percent_xfs
-            and not tag.group(2).endswith(b"/")
-        ):
-            scan.percent.add((row - 1, col - 1))
-    dim = _XL_DIMENSION.search(xml, 0, start.start())
-    if dim is not None:
-        ref_attr = _XL_REF_ATTR.search(dim.group(1))
-        far_dim = ref_attr is not None and _ref_beyond(ref_attr.group(1), lim)
-        if cuts or far_dim:
-            cuts.insert(0, (dim.start(), _element_end(xml, dim, _XL_DIMENSION_END)))
-    if cuts:
-        scan.new_xml = cut_spans(xml, cuts)
+    start = next((m for m in _XL_SHEETDATA.finditer(xml) if not m.group(1)), None)
+    if start is None:
+        return SheetScan()
+    walk = _Walk(xml, lim, percent_xfs)
+    if not start.group(2).endswith(b"/"):
+        # calamine reads the first sheetData only; a second one is scanned (and trimmed) too
+        stops = list(_XL_SHEETDATA_END.finditer(xml, start.end()))
+        end = stops[-1].start() if stops else len(xml)
+        skip_to = 0
+        for tag in _XL_TAG.finditer(xml, start.end(), end):
+            if tag.start() < skip_to:
+                continue
+            if tag.group(2) == b"row":
+                if tag.group(1):
+                    walk.end_row()
+                else:
+                    skip_to = walk.row_tag(tag)
+            elif not tag.group(1):
+                skip_to = walk.cell(tag)
+        walk.finish()
+    edits = walk.edits
+    if edits or not _dimensions_ok(xml, start.start(), lim):
+        for dim in _XL_DIMENSION.finditer(xml, 0, start.start()):
+            edits.append((dim.start(), _element_end(xml, dim, _XL_DIMENSION_END), b""))
+    scan = walk.scan
+    if edits:
+        scan.new_xml = cut_spans(xml, [], edits)
     return scan
-
-
-def _far_row(xml: bytes, begin: int, end: int, row: int, scan: SheetScan) -> None:
-    """Record the content cells of a row that lies wholly beyond max_rows."""
-    col = 0
-    for tag in _XL_TAG.finditer(xml, begin, end):
-        if tag.group(1) != b"c":
-            continue
-        ref = _XL_REF.fullmatch(_xl_attrs(tag.group(2)).get(b"r", b""))
-        col = _col_number(ref.group(1)) if ref else col + 1
-        if tag.group(2).endswith(b"/"):
-            continue
-        close = _XL_CELL_END.search(xml, tag.end(), end)
-        if _XL_CONTENT.search(xml, tag.end(), close.start() if close else end):
-            note_stray(scan, a1(row - 1, col - 1))
-
-
-def _ref_beyond(ref: bytes, lim: Limits) -> bool:
-    for part in ref.split(b":"):
-        m = _XL_REF.fullmatch(part.replace(b"$", b""))
-        if m and (int(m.group(2)) > lim.max_rows or _col_number(m.group(1)) > lim.max_cols):
-            return True
-    return False

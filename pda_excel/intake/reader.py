@@ -4,6 +4,11 @@ Values are found by key, never by a fixed row: each data sheet has a machine hea
 column's header is ``key``, the others name their field) and every data row carries its row key,
 so inserted, deleted or sorted rows and renamed sheets do not misplace data. The file passes the
 intake gate (size, zip bombs, stray far cells, encryption) before python-calamine parses it.
+
+A place the gate found ambiguous (a cell given twice, a cell whose reference disagrees with its
+row, or an .ods row with more or fewer cells than the template's header row, whose values are
+shifted) is never read: each field there becomes an error finding and its row is not used, so
+that officer (or, for a team row, the district) is incomplete while the others are unaffected.
 """
 
 from __future__ import annotations
@@ -14,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from ..core import keys
-from ..core.findings import Finding, make
+from ..core.findings import Finding, Severity, make
 from ..core.rubric import Rubric
 from ..core.thai import FIELD_HEADERS
-from .base import a1
+from .base import MISALIGNED_ROW, Conflicts, Intake, a1
 from .gate import inspect_file
 
 MACHINE_HEADER_SCAN = 12  # rows searched for the machine header row
@@ -98,7 +103,11 @@ def read_return(path: Path, rubric: Rubric, display: str | None = None) -> Retur
     if keys.META_SHEET not in sheets:
         ret.findings.append(make("not_a_template", file=shown))
         return ret
-    ret.meta = _read_meta(sheets[keys.META_SHEET])
+    meta_rows = sheets[keys.META_SHEET]
+    ret.meta = _read_meta(meta_rows)
+    meta_conflicts = intake.conflicts.get(keys.META_SHEET)
+    if meta_conflicts and _blocking(ret, keys.META_SHEET, meta_conflicts, _meta_rows(meta_rows)):
+        return ret  # a setting such as the district code is ambiguous: nothing is read
     if not _fingerprint_ok(ret, rubric):
         return ret
     kpi_ids = set(rubric.kpis)
@@ -109,17 +118,139 @@ def read_return(path: Path, rubric: Rubric, display: str | None = None) -> Retur
         rows = sheets[name]
         header = _machine_header(rows)
         if header is None:
+            _report_conflicts(ret, name, intake.conflicts.get(name), set())
             continue
         found_any = True
         hrow, columns = header
-        _collect_rows(
-            ret, rubric, kpi_ids, name, rows, hrow, columns, intake.percent_cells.get(name, set())
+        conflicts = _sheet_conflicts(intake, name, rows, hrow, columns, kpi_ids)
+        if _blocking(ret, name, conflicts, range(hrow, hrow + 1)):
+            return ret  # the header row itself is ambiguous: no column can be trusted
+        used = _collect_rows(
+            ret,
+            rubric,
+            kpi_ids,
+            name,
+            rows,
+            hrow,
+            columns,
+            intake.percent_cells.get(name, set()),
+            conflicts,
         )
+        _report_conflicts(ret, name, conflicts, used)
     if not found_any:
         ret.findings.append(make("not_a_template", file=shown))
         return ret
     ret.readable = True
     return ret
+
+
+def _meta_rows(rows: list[list[Any]]) -> range:
+    """The rows of ``_meta`` that _read_meta reads (the settings above the key table)."""
+    for r, row in enumerate(rows):
+        first = _text(row[0]) if row else ""
+        if first == keys.META_TABLE_HEADER[0] and len(row) > 1 and _text(row[1]) == "sheet":
+            return range(r + 1)
+    return range(len(rows))
+
+
+def _blocking(ret: ReturnFile, sheet: str, conflicts: Conflicts, rows: range) -> bool:
+    """Error findings for conflicts in rows everything else depends on; True when any."""
+    found = False
+    for (r, c), reason in sorted(conflicts.cells.items()):
+        if r in rows:
+            ret.findings.append(_conflict(ret, sheet, conflicts, r, c, reason))
+            found = True
+    for r, reason in sorted(conflicts.rows.items()):
+        if r in rows:
+            ret.findings.append(_conflict(ret, sheet, conflicts, r, 0, reason))
+            found = True
+    return found
+
+
+def _sheet_conflicts(
+    intake: Intake,
+    sheet: str,
+    rows: list[list[Any]],
+    hrow: int,
+    columns: dict[str, int],
+    kpi_ids: set[str],
+) -> Conflicts:
+    """The gate's conflicts of a sheet, plus (.ods) data rows whose cell count differs from
+    the header row's: LibreOffice writes every row as wide as the sheet's used area, so such a
+    row has a cell inserted or deleted and its values stand in the wrong columns.
+
+    A row wider than the header is always one. A narrower row is only one when most data rows
+    are exactly as wide as the header and none is wider (other writers may leave trailing empty
+    cells out, which makes many rows narrower).
+    """
+    conflicts = intake.conflicts.get(sheet) or Conflicts()
+    runs = intake.row_widths.get(sheet)
+    if not runs:
+        return conflicts
+    widths: dict[int, int] = {}
+    for first, count, width in runs:
+        for r in range(first, min(first + count, len(rows))):
+            widths[r] = width
+    header_width = widths.get(hrow)
+    if header_width is None:
+        return conflicts
+    key_col = columns["key"]
+    holds_people = keys.COMPETENCY in columns
+    data_rows = [
+        r
+        for r in range(hrow + 1, len(rows))
+        if key_col < len(rows[r]) and _is_row_key(_text(rows[r][key_col]), kpi_ids, holds_people)
+    ]
+    wider = [r for r in data_rows if widths.get(r, header_width) > header_width]
+    narrower = [r for r in data_rows if widths.get(r, header_width) < header_width]
+    padded = not wider and len(data_rows) - len(narrower) >= len(narrower)
+    shifted = wider + (narrower if padded else [])
+    if not shifted:
+        return conflicts
+    out = Conflicts(dict(conflicts.cells), dict(conflicts.rows), dict(conflicts.widths))
+    for r in shifted:
+        out.rows.setdefault(r, MISALIGNED_ROW)
+        out.widths[r] = (widths[r], header_width)
+    return out
+
+
+def _report_conflicts(
+    ret: ReturnFile, sheet: str, conflicts: Conflicts | None, used: set[tuple[int, int]]
+) -> None:
+    """Warnings for conflicts no field was read from (labels, notes, previews): nothing was
+    taken from there, but the district should know its file holds them (five at most)."""
+    if not conflicts:
+        return
+    rest = [(rc, reason) for rc, reason in sorted(conflicts.cells.items()) if rc not in used]
+    rest += [((r, 0), why) for r, why in sorted(conflicts.rows.items()) if (r, -1) not in used]
+    for (r, c), reason in rest[:5]:
+        ret.findings.append(_conflict(ret, sheet, conflicts, r, c, reason, severity="warning"))
+
+
+def _conflict(
+    ret: ReturnFile,
+    sheet: str,
+    conflicts: Conflicts,
+    r: int,
+    c: int,
+    reason: str,
+    *,
+    key: str | None = None,
+    severity: Severity | None = None,
+) -> Finding:
+    """The finding for an ambiguous place; a shifted row says its cell count and the
+    template's."""
+    found, valid = conflicts.widths.get(r, ("-", "-"))
+    return make(
+        reason,
+        file=ret.path,
+        sheet=sheet,
+        cell=a1(r, c),
+        key=key,
+        severity=severity,
+        found=found,
+        valid=valid,
+    )
 
 
 def _read_meta(rows: list[list[Any]]) -> dict[str, str]:
@@ -201,11 +332,17 @@ def _collect_rows(
     hrow: int,
     columns: dict[str, int],
     percent_cells: set[tuple[int, int]],
-) -> None:
+    conflicts: Conflicts,
+) -> set[tuple[int, int]]:
+    """Register every data row and its fields' raw cells; returns the conflicting places that
+    were reported against a field ((row, -1) for a whole row)."""
     key_col = columns["key"]
     holds_people = keys.COMPETENCY in columns
+    used: set[tuple[int, int]] = set()
     for r in range(hrow + 1, len(rows)):
         row = rows[r]
+        if conflicts.cells.get((r, key_col)) is not None:
+            continue  # the key itself is ambiguous: the row belongs to no one (missing_row)
         row_key = _text(row[key_col]) if key_col < len(row) else ""
         if not _is_row_key(row_key, kpi_ids, holds_people):
             continue
@@ -227,12 +364,24 @@ def _collect_rows(
                 ret.cells.pop(key, None)
             continue
         ret.rows[row_key] = (sheet, r)
-        for fld, key in _row_fields(rubric, row_key):
-            c = columns.get(fld)
-            if c is None:
-                continue
+        fields = [(key, columns[fld]) for fld, key in _row_fields(rubric, row_key)
+                  if fld in columns]  # fmt: skip
+        ambiguous = [(key, c, reason) for key, c in fields
+                     if (reason := conflicts.reason(r, c))]  # fmt: skip
+        if ambiguous:
+            # Never pick a value: each ambiguous field is an error, and the row is not used
+            # (the assessor reports nothing more for it, the officer stays incomplete).
+            for key, c, reason in ambiguous:
+                ret.findings.append(_conflict(ret, sheet, conflicts, r, c, reason, key=key))
+                used.add((r, c))
+            if r in conflicts.rows:
+                used.add((r, -1))
+            ret.rows[row_key] = ("", -1)
+            continue
+        for key, c in fields:
             value = row[c] if c < len(row) else ""
             ret.cells[key] = RawCell(value, sheet, a1(r, c), (r, c) in percent_cells)
+    return used
 
 
 def _is_row_key(text: str, kpi_ids: set[str], holds_people: bool) -> bool:
