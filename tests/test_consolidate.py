@@ -292,6 +292,47 @@ def test_file_named_for_another_district_is_a_warning(rnd: Round, tmp_path: Path
     assert result.districts[0].status == "received"  # scored as the district inside the file
 
 
+THAI = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+
+
+def test_codes_typed_with_thai_digits_are_the_same_codes(rnd: Round, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    files = rnd.fill_all(folder)
+    baseline = to_json(rnd.run(folder))
+    # The district retypes every key of its officers, and its district code, in Thai digits.
+    thai = files[1]
+    wb = openpyxl.load_workbook(thai)
+    retyped = 0
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(min_col=1, max_col=2):
+            key, value = row
+            if ws.title == layout.META_SHEET:
+                if key.value == "district_code":
+                    value.value = str(value.value).translate(THAI)
+            elif isinstance(key.value, str) and key.value[:4] == "2702":
+                key.value = key.value.translate(THAI)
+                retyped += 1
+    wb.save(thai)
+    assert retyped > 10
+    # And a damaged file named with Thai digits is still known to be its district's.
+    named = folder / "๒๗๐๓-ตาพระยา.xlsx"
+    named.write_bytes(b"PK\x03\x04 not really a workbook")
+    files[2].unlink()
+    result = rnd.run(folder)
+    data = to_json(result)
+    people = {p["person_id"]: p for p in data["people"]}
+    for p in baseline["people"]:
+        got = people[p["person_id"]]
+        if p["district_code"] == "2703":
+            assert got["status"] == "missing"
+        else:  # read exactly as typed with Arabic digits (2703 unranked moves the others up)
+            assert {**got, "rank_province": None} == {**p, "rank_province": None}
+    statuses = {d.district.code: d.status for d in result.districts}
+    assert statuses == {"2701": "received", "2702": "received", "2703": "rejected"}
+    assert "missing_return" not in codes(result) and "file_name_district" not in codes(result)
+    assert [d.files for d in result.districts if d.district.code == "2703"] == [[named.name]]
+
+
 def test_two_different_files_for_a_district_conflict(rnd: Round, tmp_path: Path) -> None:
     folder = tmp_path / "in"
     rnd.fill_all(folder)

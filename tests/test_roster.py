@@ -163,3 +163,135 @@ def test_missing_file_and_empty_roster(rubric: Rubric, tmp_path: Path) -> None:
     assert problems(write_csv(tmp_path / "empty.csv", [THAI_HEADER]), rubric) == [
         "the roster lists no officers"
     ]
+
+
+# -- codes: Thai digits, four-digit districts, formulas ------------------------------------------
+
+
+def test_thai_digits_are_the_same_codes(rubric: Rubric, tmp_path: Path) -> None:
+    rows: list[list[object]] = [
+        ["รหัส", "ชื่อ-สกุล", "ตำแหน่ง", "รหัสอำเภอ", "อำเภอ"],
+        ["๒๗๐๒๐๐๑", "นางกาญจนา สุขสวัสดิ์", "พัฒนาการอำเภอ", "๒๗๐๒", "คลองหาด"],
+        ["2702002", "นายณัฐพล มั่นคง", "", "2702", "คลองหาด"],
+    ]
+    targets: list[list[object]] = [
+        ["person_id", "kpi", "min", "standard", "high"],
+        ["๒๗๐๒๐๐๑", "I2", 1, 2, 3],
+    ]
+    roster = load_roster(write_xlsx(tmp_path / "r.xlsx", rows, targets), rubric)
+    assert list(roster.districts) == ["2702"]  # one district, not two
+    assert [o.person_id for o in roster.officers] == ["2702001", "2702002"]
+    assert set(roster.targets) == {("2702001", "I2")}
+
+
+def test_thai_digits_repeating_an_id_are_a_repeat(rubric: Rubric, tmp_path: Path) -> None:
+    lines = [THAI_HEADER, GOOD_ROWS[0], "๒๗๐๑๐๐๑,นายซ้ำ คนเดิม,,2701,เมืองสระแก้ว,,"]
+    assert problems(write_csv(tmp_path / "r.csv", lines), rubric) == [
+        "row 3: person_id 2701001 repeats row 2"
+    ]
+
+
+def test_district_codes_have_four_digits(rubric: Rubric, tmp_path: Path) -> None:
+    lines = [
+        THAI_HEADER,
+        "270001,นายสาม หลัก,,270,เมืองสระแก้ว,,",
+        "2701001,นายห้า หลัก,,27011,เมืองสระแก้ว,,",
+        "2701002,นายตัว อักษร,,27A1,เมืองสระแก้ว,,",
+    ]
+    path = write_csv(tmp_path / "r.csv", lines)
+    assert problems(path, rubric) == [
+        "row 2: district_code '270' is not a district code: district codes have 4 digits "
+        "(e.g. 2701)",
+        "row 3: district_code '27011' is not a district code: district codes have 4 digits "
+        "(e.g. 2701)",
+        "row 4: district_code '27A1' is not a district code: district codes have 4 digits "
+        "(e.g. 2701)",
+    ]
+    # The length is a setting; None accepts any code.
+    three = write_csv(tmp_path / "three.csv", lines[:2])
+    assert list(load_roster(three, rubric, district_digits=3).districts) == ["270"]
+    assert len(load_roster(path, rubric, district_digits=None).districts) == 3
+
+
+def test_a_formula_without_a_value_is_named_a_formula(rubric: Rubric, tmp_path: Path) -> None:
+    rows: list[list[object]] = [
+        ["รหัส", "ชื่อ-สกุล", "ตำแหน่ง", "รหัสอำเภอ", "อำเภอ"],
+        ["2701001", '=CONCATENATE("นาย","หนึ่ง")', "", "2701", "เมืองสระแก้ว"],
+        ["2701002", "", "", "2701", "เมืองสระแก้ว"],  # truly empty
+        ["2701003", "นายสาม", "", '="27"&"01"', "เมืองสระแก้ว"],
+    ]
+    path = write_xlsx(tmp_path / "r.xlsx", rows, None)
+    assert problems(path, rubric) == [
+        'row 2: name is a formula (=CONCATENATE("นาย","หนึ่ง")) with no value: type the name as text',
+        "row 3: name is empty",
+        'row 4: district_code is a formula (="27"&"01") with no value: '
+        "type the district_code as text",
+    ]
+
+
+def test_a_formula_below_a_blank_top_row_is_found_where_it_is(
+    rubric: Rubric, tmp_path: Path
+) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "roster"
+    header = ["รหัส", "ชื่อ-สกุล", "ตำแหน่ง", "รหัสอำเภอ", "อำเภอ"]
+    for c, value in enumerate(header, start=2):  # the table starts at B3
+        ws.cell(row=3, column=c, value=value)
+    for c, value in enumerate(["2701001", "=D9", "", "2701", "เมือง"], start=2):
+        ws.cell(row=4, column=c, value=value)
+    wb.save(tmp_path / "r.xlsx")
+    # Found at C4 although the table starts at B3 (rows are counted from its header row).
+    assert problems(tmp_path / "r.xlsx", rubric) == [
+        "row 2: name is a formula (=D9) with no value: type the name as text"
+    ]
+
+
+# -- sizes no round has ------------------------------------------------------------------------
+
+
+def test_an_absurd_district_is_refused_quickly(rubric: Rubric, tmp_path: Path) -> None:
+    import time
+
+    lines = [THAI_HEADER] + [f"P{n},นาย {n},,2701,เมืองสระแก้ว,," for n in range(100_000)]
+    path = write_csv(tmp_path / "big.csv", lines)
+    started = time.monotonic()
+    assert problems(path, rubric) == [
+        "the roster lists 100,000 officers; at most 50,000 are expected (the whole country has "
+        "about 13,000): is this the right file?",
+        "district 2701 lists 100,000 officers; a district has at most 300: "
+        "check the district_code column",
+    ]
+    assert time.monotonic() - started < 30
+
+
+def test_size_limits_are_settings(rubric: Rubric, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "r.csv", [THAI_HEADER, *GOOD_ROWS])
+    with pytest.raises(RosterError) as info:
+        load_roster(path, rubric, max_per_district=1, max_officers=2)
+    assert info.value.problems == [
+        "the roster lists 3 officers; at most 2 are expected (the whole country has about "
+        "13,000): is this the right file?",
+        "district 2701 lists 2 officers; a district has at most 1: check the district_code column",
+    ]
+    assert len(load_roster(path, rubric, max_per_district=2, max_officers=3).officers) == 3
+
+
+def test_templates_cli_refuses_an_absurd_roster(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from pda_excel.surfaces.cli import cli
+
+    lines = [THAI_HEADER] + [f"P{n},นาย {n},,2701,เมืองสระแก้ว,," for n in range(1000)]
+    path = write_csv(tmp_path / "big.csv", lines)
+    res = CliRunner().invoke(
+        cli, ["templates", "--roster", str(path), "--out", str(tmp_path / "t")]
+    )
+    assert res.exit_code == 2
+    assert res.output == (
+        f"{path}: 1 problem(s) in the roster\n"
+        "  district 2701 lists 1,000 officers; a district has at most 300: "
+        "check the district_code column\n"
+    )
+    assert not (tmp_path / "t").exists()

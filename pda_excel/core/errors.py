@@ -35,5 +35,9 @@ class UsageError(PdaError):
     "The command was given arguments it cannot use"
 
 
+class OutputError(PdaError):
+    "An output cannot be written where asked, or would overwrite an input or another output"
+
+
 class PreviousRoundError(PdaError):
     "The previous round's result (JSON) is missing, unreadable or not a consolidation result"

@@ -17,6 +17,8 @@ MONTHS_SHORT = (
     "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
 )  # fmt: skip
 THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+# Thai and full-width digits as the ASCII digits codes and ids are kept in ("๒๗๐๒" is 2702).
+ARABIC_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙０１２３４５６７８９", "01234567890123456789")
 
 
 def be_year(day: dt.date) -> int:
@@ -25,6 +27,11 @@ def be_year(day: dt.date) -> int:
 
 def thai_digits(text: object) -> str:
     return str(text).translate(THAI_DIGITS)
+
+
+def arabic_digits(text: str) -> str:
+    """District codes and person ids typed with Thai digits are the same codes: ๒๗๐๒ = 2702."""
+    return text.translate(ARABIC_DIGITS)
 
 
 # Thai vowel and tone marks above and below the line: they take no column.
@@ -126,6 +133,7 @@ MESSAGES = {
     "duplicate_file": "ไฟล์นี้ซ้ำกับ {other} ทุกไบต์ ระบบใช้เพียงไฟล์เดียว",
     "conflict": "อำเภอ {district} ส่งมาสองไฟล์ที่ไม่เหมือนกัน ({other}) จังหวัดยังไม่คิดคะแนนอำเภอนี้จนกว่าจะนำไฟล์ที่ไม่ใช้ออก",
     "missing_return": "อำเภอ {district} ยังไม่ได้ส่งแบบฟอร์ม",
+    "reader_crashed": "อ่านไฟล์ {name} ไม่สำเร็จ: {detail} ระบบข้ามไฟล์นี้และรวมผลไฟล์อื่นต่อไป (SHA-256 ของไฟล์ {sha256}) กรุณาส่งไฟล์อีกครั้ง หรือเปิดไฟล์ใน Excel แล้วบันทึกใหม่ก่อนส่ง",
     # Rows and cells
     "missing_row": "ไม่พบแถว {row_key} ในแบบฟอร์ม (อาจถูกลบ) กรุณาใช้แบบฟอร์มต้นฉบับ",
     "duplicate_cell": "ช่อง {cell} มีค่าสองค่าซ้อนกันในไฟล์ (ไฟล์อาจเสียหายหรือถูกแก้ด้วยโปรแกรมอื่น) ระบบไม่เดาว่าค่าใดถูกและไม่ใช้ช่องนี้ กรุณาพิมพ์ค่าในช่องนี้ใหม่ในแบบฟอร์ม บันทึกแล้วส่งอีกครั้ง",
@@ -156,6 +164,46 @@ MESSAGES = {
     # {valid} is the whole explanation of level 0 (core/explain.py), e.g. "ผลงานร้อยละ 72.22
     # ต่ำกว่าเกณฑ์ระดับ 1 (ไม่น้อยกว่าร้อยละ 75) จึงได้ระดับ 0"
     "level_zero": "{valid}",
+}
+
+# Why the reader of one file gave no result ({detail} of "reader_crashed"); `error` adds what
+# the reader said, in brackets.
+READER_FAILURES = {
+    "signal": "โปรแกรมอ่านไฟล์หยุดทำงานกะทันหัน (สัญญาณ {signal})",
+    "exit": "โปรแกรมอ่านไฟล์หยุดทำงานกะทันหัน (รหัส {exit_code})",
+    "timeout": "ใช้เวลาอ่านเกิน {seconds} วินาที",
+    "memory": "ใช้หน่วยความจำเกิน {memory_mb} MB",
+    "error": "โปรแกรมอ่านไฟล์ขัดข้อง",
+}
+
+# Outputs that cannot be written, or that would overwrite an input: Thai first, English in brackets.
+OUTPUT_ERRORS = {
+    "write": "เขียนไฟล์ {target} ไม่ได้: {reason}",
+    "is_input": "{option} {target} คือ{what}ที่ระบบต้องอ่าน ระบบไม่เขียนทับไฟล์ที่ส่งเข้ามา กรุณาระบุไฟล์อื่น (refusing to overwrite an input: {target})",
+    "same_output": "{option} และ {other} ระบุไฟล์เดียวกัน ({target}) กรุณาระบุคนละไฟล์ (two outputs name one file)",
+    "same_name": "ไฟล์ {first} และ {second} ชื่อเดียวกัน สำเนาที่ระบายสีจะเขียนทับกันใน {folder} กรุณาตรวจทีละโฟลเดอร์ (two returns share a file name)",
+    "returns_folder": "{option} {folder} เป็นโฟลเดอร์ของไฟล์ที่ส่งเข้ามา กรุณาใช้โฟลเดอร์อื่น (use a folder other than the returns' own)",
+}
+INPUT_KINDS = {
+    "return": "ไฟล์ที่อำเภอส่งกลับ",
+    "roster": "ทะเบียนรายชื่อ",
+    "rubric": "ไฟล์เกณฑ์",
+    "manifest": "ไฟล์ manifest",
+    "template": "แม่แบบข้อความ",
+    "attachment": "ไฟล์แนบ",
+    "previous": "ผลการประเมินรอบก่อน",
+}
+# Why writing failed, by errno name; anything else shows the system's own words.
+OUTPUT_REASONS = {
+    "ENOSPC": "ดิสก์เต็ม กรุณาลบไฟล์ที่ไม่ใช้แล้วหรือเลือกที่เก็บอื่น (no space left on the disk)",
+    "EDQUOT": "พื้นที่ที่ได้รับอนุญาตบนดิสก์เต็ม กรุณาลบไฟล์ที่ไม่ใช้แล้วหรือเลือกที่เก็บอื่น (disk quota exceeded)",
+    "EROFS": "ที่เก็บนี้เขียนไม่ได้ (อ่านอย่างเดียว) กรุณาเลือกโฟลเดอร์อื่น (read-only file system)",
+    "EACCES": "ไม่มีสิทธิ์เขียนในโฟลเดอร์นี้ กรุณาเลือกโฟลเดอร์อื่น (permission denied)",
+    "EPERM": "ไม่มีสิทธิ์เขียนในโฟลเดอร์นี้ กรุณาเลือกโฟลเดอร์อื่น (operation not permitted)",
+    "ENOTDIR": "ส่วนหนึ่งของเส้นทางเป็นไฟล์ ไม่ใช่โฟลเดอร์ (not a folder)",
+    "EEXIST": "ส่วนหนึ่งของเส้นทางเป็นไฟล์ ไม่ใช่โฟลเดอร์ (not a folder)",
+    "EISDIR": "มีโฟลเดอร์ชื่อนี้อยู่แล้ว กรุณาระบุชื่อไฟล์ (is a folder)",
+    "ENAMETOOLONG": "ชื่อไฟล์หรือเส้นทางยาวเกินไป (file name too long)",
 }
 
 SEVERITY_LABELS = {"error": "ข้อผิดพลาด", "warning": "คำเตือน"}

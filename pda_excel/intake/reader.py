@@ -21,7 +21,7 @@ from typing import Any
 from ..core import keys
 from ..core.findings import Finding, Severity, make
 from ..core.rubric import Rubric
-from ..core.thai import FIELD_HEADERS
+from ..core.thai import FIELD_HEADERS, arabic_digits
 from .base import MISALIGNED_ROW, Conflicts, Intake, a1
 from .gate import inspect_file
 
@@ -53,7 +53,7 @@ class ReturnFile:
 
     @property
     def district_code(self) -> str | None:
-        return self.meta.get("district_code") or None
+        return arabic_digits(self.meta.get("district_code", "")) or None
 
     @property
     def template_version(self) -> str | None:
@@ -199,7 +199,8 @@ def _sheet_conflicts(
     data_rows = [
         r
         for r in range(hrow + 1, len(rows))
-        if key_col < len(rows[r]) and _is_row_key(_text(rows[r][key_col]), kpi_ids, holds_people)
+        if key_col < len(rows[r])
+        and _is_row_key(arabic_digits(_text(rows[r][key_col])), kpi_ids, holds_people)
     ]
     wider = [r for r in data_rows if widths.get(r, header_width) > header_width]
     narrower = [r for r in data_rows if widths.get(r, header_width) < header_width]
@@ -343,7 +344,7 @@ def _collect_rows(
         row = rows[r]
         if conflicts.cells.get((r, key_col)) is not None:
             continue  # the key itself is ambiguous: the row belongs to no one (missing_row)
-        row_key = _text(row[key_col]) if key_col < len(row) else ""
+        row_key = arabic_digits(_text(row[key_col])) if key_col < len(row) else ""
         if not _is_row_key(row_key, kpi_ids, holds_people):
             continue
         if row_key in ret.rows:

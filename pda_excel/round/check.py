@@ -1,15 +1,22 @@
-"""Check returned workbooks one by one, with the same reader and findings as consolidation."""
+"""Check returned workbooks one by one, with the same reader and findings as consolidation.
+
+Each file is read in a worker process, as in consolidation: a file that crashes or hangs the
+reader is a ``reader_crashed`` finding for that file, and the other files are still checked.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from ..core.findings import Finding, make, sort_key
 from ..core.rubric import Rubric
 from ..intake.reader import ReturnFile, read_return
 from .assess import assess_return
+from .consolidate import crashed_return, default_jobs
+from .isolation import Failure, Limits, run_contained
 from .roster import District, Officer, Roster
 
 
@@ -65,10 +72,34 @@ def check_file(path: Path, rubric: Rubric, roster: Roster | None = None) -> Chec
     return out
 
 
+def _check_task(rubric: Rubric, roster: Roster | None, path: Path) -> Checked:
+    out = check_file(path, rubric, roster)
+    out.ret.cells, out.ret.rows = {}, {}  # judged: not carried back from the worker
+    return out
+
+
 def check_files(
-    paths: Sequence[Path], rubric: Rubric, roster: Roster | None = None
+    paths: Sequence[Path],
+    rubric: Rubric,
+    roster: Roster | None = None,
+    *,
+    jobs: int | None = None,
+    limits: Limits | None = None,
 ) -> list[Checked]:
-    return [check_file(p, rubric, roster) for p in paths]
+    """Check every file, each in a worker process; results in the order of `paths`."""
+    outcomes = run_contained(
+        partial(_check_task, rubric, roster),
+        list(paths),
+        jobs=jobs if jobs is not None else default_jobs(),
+        limits=limits,
+    )
+    out: list[Checked] = []
+    for path, outcome in zip(paths, outcomes, strict=True):
+        if isinstance(outcome, Failure):
+            ret = crashed_return(path, str(path), outcome)
+            outcome = Checked(path, ret, list(ret.findings))
+        out.append(outcome)
+    return out
 
 
 def findings_table(checked: Sequence[Checked]) -> str:

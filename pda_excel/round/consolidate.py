@@ -1,32 +1,38 @@
 """Consolidation: find the returns, read each safely, resolve duplicates, score every officer.
 
 The result holds every roster officer exactly once (scored, incomplete or missing), every
-district's status, every file's provenance and every finding. Reading is spread over a process
-pool; results are assembled in a fixed order, so the output equals a serial run's.
+district's status, every file's provenance and every finding. Every file is read in a worker
+process with a memory cap and a time limit (isolation.py): a file that crashes or hangs the
+reader costs only that file (``reader_crashed``). Results are assembled in a fixed order, so the
+output does not depend on the number of workers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ..core.findings import Finding, make, sort_key
 from ..core.rubric import Rubric
 from ..core.scoring import round_half_up
+from ..core.thai import READER_FAILURES, arabic_digits
 from ..intake.reader import ReturnFile, read_return
+from ..workbooks.atomic import sha256_of
 from .assess import PersonResult, assess_return
+from .isolation import Failure, Limits, run_contained
 from .review import PreviousPerson, Review, review_of, review_round
 from .roster import District, Roster
 
 EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
-_CODE_IN_NAME = re.compile(r"^(\d{4})(?!\d)")
+_CODE_IN_NAME = re.compile(r"[0-9]+")
 
 
 @dataclass
@@ -122,17 +128,33 @@ def read_and_assess(path: Path, shown: str, rubric: Rubric, roster: Roster) -> R
     return out
 
 
-_WORKER: tuple[Rubric, Roster] | None = None
+def _read_task(rubric: Rubric, roster: Roster, task: tuple[Path, str]) -> Read:
+    return read_and_assess(task[0], task[1], rubric, roster)
 
 
-def _init_worker(rubric: Rubric, roster: Roster) -> None:
-    global _WORKER
-    _WORKER = (rubric, roster)
+def default_jobs() -> int:
+    return min(os.cpu_count() or 1, 8)
 
 
-def _in_worker(args: tuple[Path, str]) -> Read:
-    assert _WORKER is not None
-    return read_and_assess(args[0], args[1], *_WORKER)
+def crashed_return(path: Path, shown: str, failure: Failure) -> ReturnFile:
+    """What is known of a file whose reader gave no result: its name, size, SHA-256 and why."""
+    ret = ReturnFile(path=shown, name=path.name)
+    with contextlib.suppress(OSError):
+        ret.size = path.stat().st_size
+        ret.sha256 = sha256_of(path)
+    detail = READER_FAILURES[failure.kind].format(
+        signal=failure.signal,
+        exit_code=failure.exit_code,
+        seconds=f"{failure.seconds:g}" if failure.seconds is not None else "-",
+        memory_mb=failure.memory_mb if failure.memory_mb is not None else "-",
+    )
+    if failure.error:
+        detail += f" ({failure.error})"
+    finding = make(
+        "reader_crashed", file=shown, name=path.name, sha256=ret.sha256 or "-", detail=detail
+    )
+    ret.findings.append(finding)
+    return ret
 
 
 def read_all(
@@ -141,26 +163,29 @@ def read_all(
     roster: Roster,
     *,
     jobs: int | None = None,
+    limits: Limits | None = None,
     display: Callable[[Path], str] = str,
     progress: Callable[[int], None] | None = None,
 ) -> list[Read]:
-    """Read and assess every file, in parallel where it pays; results in the order of `paths`."""
-    jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+    """Read and assess every file, each in a worker process; results in the order of `paths`."""
     tasks = [(p, display(p)) for p in paths]
-    results: list[Read] = []
-    if jobs <= 1 or len(paths) < 16:
-        for path, shown in tasks:
-            results.append(read_and_assess(path, shown, rubric, roster))
-            if progress:
-                progress(1)
-        return results
-    chunk = max(1, min(32, len(tasks) // (jobs * 4)))
-    with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(rubric, roster)) as pool:
-        for read in pool.map(_in_worker, tasks, chunksize=chunk):
-            results.append(read)
-            if progress:
-                progress(1)
-    return results
+    outcomes = run_contained(
+        partial(_read_task, rubric, roster),
+        tasks,
+        jobs=jobs if jobs is not None else default_jobs(),
+        limits=limits,
+        done=(lambda _i, _o: progress(1)) if progress else None,
+    )
+    return [
+        Read(crashed_return(path, shown, out)) if isinstance(out, Failure) else out
+        for (path, shown), out in zip(tasks, outcomes, strict=True)
+    ]
+
+
+def district_in_name(name: str, roster: Roster) -> str | None:
+    """The roster district a file name starts with ("2701-เมือง.xlsx", "๒๗๐๑ เมือง.xls")."""
+    found = _CODE_IN_NAME.match(arabic_digits(name))
+    return found.group() if found and found.group() in roster.districts else None
 
 
 def consolidate(
@@ -169,6 +194,7 @@ def consolidate(
     roster: Roster,
     *,
     jobs: int | None = None,
+    limits: Limits | None = None,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
     previous: dict[str, PreviousPerson] | None = None,
@@ -180,7 +206,13 @@ def consolidate(
         on_total(len(paths))
     base = _common_base(paths)
     reads = read_all(
-        paths, rubric, roster, jobs=jobs, display=lambda p: _shown(p, base), progress=progress
+        paths,
+        rubric,
+        roster,
+        jobs=jobs,
+        limits=limits,
+        display=lambda p: _shown(p, base),
+        progress=progress,
     )
     files: list[FileRecord] = []
     by_district: dict[str, list[Read]] = {}
@@ -199,13 +231,11 @@ def consolidate(
             "rejected",
         )
         files.append(rec)
-        hint = _CODE_IN_NAME.match(ret.name)
-        if hint and hint.group(1) not in roster.districts:
-            hint = None
+        hint = district_in_name(ret.name, roster)
         if not ret.readable:
             rec.reason = ret.reason
             if hint:
-                name_hint.setdefault(hint.group(1), []).append(ret.path)
+                name_hint.setdefault(hint, []).append(ret.path)
             continue
         code = ret.district_code or ""
         if code not in roster.districts:
@@ -219,12 +249,10 @@ def consolidate(
             findings.append(f)
             rec.reason = f.message
             if hint:
-                name_hint.setdefault(hint.group(1), []).append(ret.path)
+                name_hint.setdefault(hint, []).append(ret.path)
             continue
-        if hint and hint.group(1) != code:
-            findings.append(
-                make("file_name_district", file=ret.path, found=hint.group(1), valid=code)
-            )
+        if hint and hint != code:
+            findings.append(make("file_name_district", file=ret.path, found=hint, valid=code))
         rec.status = "accepted"
         by_district.setdefault(code, []).append(read)
 

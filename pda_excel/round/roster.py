@@ -4,6 +4,11 @@ A roster is a .csv or .xlsx with a header row. Canonical columns are ``person_id
 position, district_code, district_name, email`` (Thai headers accepted), optional ``probation``;
 an .xlsx may have a ``targets`` sheet (person_id, kpi, min, standard, high). Every problem is
 collected and reported with its row number; a roster with problems is refused as a whole.
+
+District codes and person ids typed with Thai digits are the same codes (``๒๗๐๒`` is ``2702``).
+District codes have four digits, as Thai ones do, and a roster far larger than any round (a
+district of thousands, a country of millions) is refused before templates are made from it:
+both are settings of :func:`load_roster`.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import Any
 from ..core.errors import RosterError
 from ..core.keys import Person
 from ..core.rubric import Rubric
+from ..core.thai import arabic_digits
 
 COLUMNS = ("person_id", "name", "position", "district_code", "district_name", "email", "probation")
 REQUIRED = ("person_id", "name", "district_code", "district_name")
@@ -40,6 +46,9 @@ TARGET_ALIASES = {
     "standard": ("standard", "ค่ามาตรฐาน"),
     "high": ("high", "ค่าขั้นสูง"),
 }
+DISTRICT_CODE_DIGITS = 4  # Thai district codes: 2-digit province + 2-digit district (2701)
+MAX_PER_DISTRICT = 300  # officers in one district; real offices have a few dozen at most
+MAX_OFFICERS = 50_000  # officers in one roster; the whole country has about 13,000
 YES = frozenset({"yes", "y", "true", "1", "ใช่", "ทดลองงาน", "x", "✓"})
 NO = frozenset({"", "no", "n", "false", "0", "ไม่ใช่", "ไม่", "-"})
 
@@ -114,7 +123,8 @@ def _text(value: object) -> str:
 
 
 def _read_rows(path: Path) -> dict[str, list[list[Any]]]:
-    """Sheets of the roster file as rows of cell values ('roster' for a CSV)."""
+    """Sheets of the roster file as rows of cell values ('roster' for a CSV); a sheet's rows
+    start at its first used row and column (see _origin)."""
     data = path.read_bytes()
     if path.suffix.lower() == ".csv":
         for encoding in ("utf-8-sig", "cp874"):
@@ -135,8 +145,72 @@ def _read_rows(path: Path) -> dict[str, list[list[Any]]]:
         raise RosterError(str(path), [f"cannot read the workbook: {exc}"]) from None
 
 
-def load_roster(path: Path | str, rubric: Rubric) -> Roster:
-    """Read and validate a roster; raise RosterError listing every problem by row."""
+def _origin(path: Path, sheet: str) -> tuple[int, int]:
+    """(row, column), 1-based, of the first cell _read_rows gives for `sheet`."""
+    if path.suffix.lower() == ".csv":
+        return 1, 1
+    from python_calamine import CalamineWorkbook
+
+    try:
+        row, col = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).start or (0, 0)
+    except Exception:  # read once already; nothing better to say than the row numbers
+        return 1, 1
+    return row + 1, col + 1
+
+
+def _formulas(path: Path, sheet: str, cells: set[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    """The formulas, by (row, column) 1-based, of those `cells` of an .xlsx sheet that hold one.
+
+    A formula saved without its value (written by a program, never opened in Excel) reads as
+    an empty cell; this tells it apart from a cell left empty."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm") or not cells:
+        return {}
+    import openpyxl
+
+    found: dict[tuple[int, int], str] = {}
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True)
+        try:
+            rows = wb[sheet].iter_rows(
+                min_row=min(r for r, _ in cells),
+                max_row=max(r for r, _ in cells),
+                min_col=min(c for _, c in cells),
+                max_col=max(c for _, c in cells),
+            )
+            for row in rows:
+                for cell in row:
+                    where = (getattr(cell, "row", 0), getattr(cell, "column", 0))
+                    if where in cells and cell.data_type == "f":
+                        found[where] = str(cell.value)
+        finally:
+            wb.close()
+    except Exception:  # calamine read it: a second opinion that fails says nothing new
+        return {}
+    return found
+
+
+def _code_problem(code: str, digits: int | None) -> str | None:
+    if digits is None or (code.isascii() and code.isdigit() and len(code) == digits):
+        return None
+    example = " (e.g. 2701)" if digits == DISTRICT_CODE_DIGITS else ""
+    return (
+        f"district_code {code!r} is not a district code: district codes have {digits} digits"
+        + example
+    )
+
+
+def load_roster(
+    path: Path | str,
+    rubric: Rubric,
+    *,
+    district_digits: int | None = DISTRICT_CODE_DIGITS,
+    max_per_district: int = MAX_PER_DISTRICT,
+    max_officers: int = MAX_OFFICERS,
+) -> Roster:
+    """Read and validate a roster; raise RosterError listing every problem by row.
+
+    `district_digits` is the length of a district code (None: any code); a district with more
+    than `max_per_district` officers, or a roster of more than `max_officers`, is refused."""
     path = Path(path)
     source = str(path)
     if not path.is_file():
@@ -160,7 +234,10 @@ def load_roster(path: Path | str, rubric: Rubric) -> Roster:
 
     def get(row: list[object], name: str) -> str:
         i = cols.get(name)
-        return _text(row[i]) if i is not None and i < len(row) else ""
+        text = _text(row[i]) if i is not None and i < len(row) else ""
+        return arabic_digits(text) if name in ("person_id", "district_code") else text
+
+    empty: list[tuple[int, int, int, str]] = []  # (problem index, row, column index, field)
 
     seen: dict[str, Officer] = {}
     district_names: dict[str, str] = {}
@@ -180,12 +257,18 @@ def load_roster(path: Path | str, rubric: Rubric) -> Roster:
             ("district_name", dname),
         ):
             if not value:
+                empty.append((len(problems), n, cols[label], label))
                 problems.append(f"{where}: {label} is empty")
                 bad = True
         for label, value in (("person_id", pid), ("district_code", code)):
             if any(c in value for c in "/\\") or value in (".", ".."):
                 problems.append(f"{where}: {label} {value!r} may not contain '/' or '\\'")
                 bad = True
+            elif label == "district_code" and value:
+                wrong = _code_problem(value, district_digits)
+                if wrong:
+                    problems.append(f"{where}: {wrong}")
+                    bad = True
         probation_text = get(row, "probation").lower()
         if probation_text not in YES | NO:
             problems.append(f"{where}: probation {get(row, 'probation')!r} is not yes/no (ใช่/ไม่ใช่)")
@@ -228,6 +311,8 @@ def load_roster(path: Path | str, rubric: Rubric) -> Roster:
             officers.append(officer)
     if not officers and not problems:
         problems.append("the roster lists no officers")
+    _formula_problems(path, main_name, empty, problems)
+    problems += _size_problems(officers, max_per_district, max_officers)
     targets = _targets(sheets, names, set(seen), rubric, problems)
     if problems:
         raise RosterError(source, problems)
@@ -240,6 +325,42 @@ def load_roster(path: Path | str, rubric: Rubric) -> Roster:
             code, district_names[code], district_emails.get(code, ""), tuple(members[code])
         )
     return Roster(source, districts, targets)
+
+
+def _formula_problems(
+    path: Path, sheet: str, empty: list[tuple[int, int, int, str]], problems: list[str]
+) -> None:
+    """Say 'a formula' where a cell reported empty holds a formula without a value."""
+    if not empty:
+        return
+    top, left = _origin(path, sheet)
+    at = {(top + n - 1, left + c): (i, n, label) for i, n, c, label in empty}
+    for where, formula in _formulas(path, sheet, set(at)).items():
+        i, n, label = at[where]
+        problems[i] = (
+            f"row {n}: {label} is a formula ({formula}) with no value: type the {label} as text"
+        )
+
+
+def _size_problems(officers: list[Officer], max_per_district: int, max_total: int) -> list[str]:
+    """A roster far larger than any round is a wrong file or a shifted column: refuse it before
+    hours of templates are made from it."""
+    out: list[str] = []
+    if len(officers) > max_total:
+        out.append(
+            f"the roster lists {len(officers):,} officers; at most {max_total:,} are expected "
+            "(the whole country has about 13,000): is this the right file?"
+        )
+    counts: dict[str, int] = {}
+    for o in officers:
+        counts[o.district_code] = counts.get(o.district_code, 0) + 1
+    for code, count in counts.items():
+        if count > max_per_district:
+            out.append(
+                f"district {code} lists {count:,} officers; a district has at most "
+                f"{max_per_district:,}: check the district_code column"
+            )
+    return out
 
 
 def _targets(
@@ -266,7 +387,7 @@ def _targets(
         if not any(_text(v) for v in cells.values()):
             continue
         where = f"sheet 'targets' row {n}"
-        pid, kpi_id = _text(cells["person_id"]), _text(cells["kpi"])
+        pid, kpi_id = arabic_digits(_text(cells["person_id"])), _text(cells["kpi"])
         if pid not in people:
             problems.append(f"{where}: person {pid!r} is not in the roster")
             continue

@@ -26,7 +26,38 @@ def _fail(exc: PdaError) -> None:
     sys.exit(exc.exit_code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Every command's PdaError (an output that cannot be written, say) is a message and an
+    exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PdaError as exc:
+            _fail(exc)
+
+
+def _reader_limits(command: Any) -> Any:
+    """--memory-limit and --time-limit: what reading one file may cost before it is reported."""
+    from ..round.isolation import DEFAULT_MEMORY_MB, DEFAULT_SECONDS
+
+    command = click.option(
+        "--time-limit",
+        type=click.FloatRange(min=0, min_open=True),
+        default=DEFAULT_SECONDS,
+        show_default=True,
+        help="Seconds one file may take to read; a file that takes longer is reported.",
+    )(command)
+    return click.option(
+        "--memory-limit",
+        type=click.IntRange(min=64),
+        default=DEFAULT_MEMORY_MB,
+        show_default=True,
+        help="Memory (MB) the reader of one file may take; a file that needs more is reported.",
+    )(command)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="pda-excel")
 def cli() -> None:
     """KPI evaluation rounds of Community Development Offices: rubric, templates, consolidation."""
@@ -201,13 +232,57 @@ def _load(rubric_path: Path | None, roster_path: Path | None) -> tuple[Any, Any]
 @RUBRIC_OPTION
 def templates(roster_path: Path, out_dir: Path, rubric_path: Path | None) -> None:
     """Write one protected, self-checking workbook per district, and manifest.csv."""
+    from ..workbooks.manifest import MANIFEST_NAME, safe_filename
     from ..workbooks.template import write_templates
 
     r, roster = _load(rubric_path, roster_path)
+    outputs: list[tuple[str, Path | None]] = [("--out", out_dir / MANIFEST_NAME)]
+    outputs += [
+        (f"--out ({code})", out_dir / safe_filename(code, d.name))
+        for code, d in roster.districts.items()
+    ]
+    _guard_outputs(outputs, [("roster", roster_path), ("rubric", rubric_path)])
     rows = write_templates(r, roster, out_dir)
     for row in rows:
         click.echo(f"{row.file}  ({row.people} คน)")
     click.echo(f"{len(rows)} workbook(s) and manifest.csv in {out_dir}")
+
+
+def _guard_outputs(
+    outputs: list[tuple[str, Path | None]], inputs: list[tuple[str, Path | None]]
+) -> None:
+    """Before any work: refuse an output that is an input or another output, and make sure
+    every output's folder can be written (OutputError, exit 2, otherwise)."""
+    from ..workbooks.atomic import check_outputs, ensure_writable
+
+    outs = [(option, p) for option, p in outputs if p is not None]
+    check_outputs(outs, [(kind, p) for kind, p in inputs if p is not None])
+    folders = {p.parent: p for _, p in reversed(outs)}
+    for folder, p in folders.items():
+        ensure_writable(folder, p)
+
+
+def _guard_copies(
+    option: str, folder: Path, returns: list[Path], inputs: list[tuple[str, Path | None]]
+) -> None:
+    """Copies of the returns go into `folder` under their own names: refuse the returns' own
+    folder and two returns of one name (their copies would overwrite each other)."""
+    from ..core.errors import OutputError
+    from ..core.thai import OUTPUT_ERRORS
+    from ..workbooks.atomic import same_file
+
+    for p in returns:
+        if same_file(folder, p.parent):
+            raise OutputError(OUTPUT_ERRORS["returns_folder"].format(option=option, folder=folder))
+    first: dict[str, Path] = {}
+    for p in returns:
+        other = first.setdefault(p.name.casefold(), p)
+        if other != p:
+            raise OutputError(
+                OUTPUT_ERRORS["same_name"].format(first=other, second=p, folder=folder)
+            )
+    outputs: list[tuple[str, Path | None]] = [(option, folder / p.name) for p in returns]
+    _guard_outputs(outputs, [("return", p) for p in returns] + inputs)
 
 
 def _progress(total_hint: int = 0) -> Any:
@@ -234,6 +309,7 @@ def _progress(total_hint: int = 0) -> Any:
     "--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), help="Also write JSON."
 )
 @click.option("--jobs", type=click.IntRange(1, 64), default=None, help="Reader processes.")
+@_reader_limits
 @click.option(
     "--previous",
     "previous_path",
@@ -254,6 +330,8 @@ def consolidate(
     rubric_path: Path | None,
     json_path: Path | None,
     jobs: int | None,
+    memory_limit: int,
+    time_limit: float,
     previous_path: Path | None,
     every_district: bool,
 ) -> None:
@@ -263,6 +341,8 @@ def consolidate(
     written but something is missing, rejected or incomplete; 2 for bad arguments.
     """
     from ..round.consolidate import consolidate as run
+    from ..round.consolidate import discover
+    from ..round.isolation import Limits
     from ..round.review import review_of
     from ..workbooks.summary import write_json, write_summary
     from .report import review_digest, terminal_summary
@@ -270,6 +350,9 @@ def consolidate(
     r, roster = _load(rubric_path, roster_path)
     if out_path.suffix.lower() != ".xlsx":
         raise click.BadParameter("the summary is an .xlsx file", param_hint="--out")
+    returns = [("return", p) for p in discover(inputs)[0]]
+    sources = [("roster", roster_path), ("rubric", rubric_path), ("previous", previous_path)]
+    _guard_outputs([("--out", out_path), ("--json", json_path)], returns + sources)
     previous = None
     if previous_path is not None:
         from ..round.previous import load_previous
@@ -288,7 +371,17 @@ def consolidate(
         if bar is not None:
             bar.update(n)
 
-    result = run(inputs, r, roster, jobs=jobs, progress=step, on_total=total, previous=previous)
+    limits = Limits(memory_limit, time_limit)
+    result = run(
+        inputs,
+        r,
+        roster,
+        jobs=jobs,
+        limits=limits,
+        progress=step,
+        on_total=total,
+        previous=previous,
+    )
     if bar is not None:
         bar.close()
     write_summary(result, out_path)
@@ -315,15 +408,19 @@ def consolidate(
     type=click.Path(file_okay=False, path_type=Path),
     help="Write a marked-up copy of each file with findings into this folder.",
 )
+@_reader_limits
 def check(
     files: tuple[Path, ...],
     rubric_path: Path | None,
     roster_path: Path | None,
     annotate_dir: Path | None,
+    memory_limit: int,
+    time_limit: float,
 ) -> None:
     """Check returned workbooks one by one (exit 0 clean, 1 errors found, 2 bad arguments)."""
     from ..round.check import check_files, findings_table
     from ..round.consolidate import discover
+    from ..round.isolation import Limits
     from ..workbooks.annotate import annotate_copy, can_annotate
 
     r, roster = _load(rubric_path, roster_path)
@@ -332,16 +429,15 @@ def check(
         raise click.BadParameter(
             "; ".join(f"{f.file}: no such file or folder" for f in missing), param_hint="FILES"
         )
-    checked = check_files(paths, r, roster)
+    if annotate_dir is not None:
+        sources = [("roster", roster_path), ("rubric", rubric_path)]
+        _guard_copies("--annotate", annotate_dir, paths, sources)
+    checked = check_files(paths, r, roster, limits=Limits(memory_limit, time_limit))
     click.echo(findings_table(checked))
     if annotate_dir is not None:
         for c in checked:
             if not c.findings:
                 continue
-            if annotate_dir.resolve() == c.path.parent.resolve():
-                raise click.BadParameter(
-                    "use a folder other than the returns' own", param_hint="--annotate"
-                )
             if not c.ret.readable or not can_annotate(c.path):
                 click.echo(f"{c.path}: no annotated copy (the file cannot be edited as .xlsx)")
                 continue
@@ -406,6 +502,12 @@ def mail(
         failed = bool(plan.problems)
         if smtp is None or drafts_dir is not None:
             out = drafts_dir or manifest.parent / "drafts"
+            drafts: list[tuple[str, Path | None]] = [
+                ("--drafts", out / f"{job.district_code}.eml") for job, _ in messages
+            ]
+            sources = [("manifest", manifest), ("template", template_path)]
+            sources += [("attachment", job.attachment) for job in plan.jobs]
+            _guard_outputs(drafts, sources)
             written = write_drafts(messages, out)
             click.echo(f"{len(written)} draft(s) in {out}")
         if smtp is not None:
