@@ -2,7 +2,7 @@
 checks that keep an output from overwriting an input or another output.
 
 Temporary files live in a scratch folder beside the target, ``.pda-excel-tmp-<host>-<pid>-...``,
-with whatever helpers put next to them (xlsxwriter assembles sheet XML there). The folder is
+with whatever libraries put next to them (xlsxwriter assembles sheet XML there). The folder is
 removed when the write ends, however it ends; one left by a process that was killed is removed
 by the next write into the same folder.
 """
