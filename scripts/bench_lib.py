@@ -411,6 +411,7 @@ class Sample:
     worker_hwm_mb: float  # sampled VmHWM of the largest descendant (0: none seen)
     tree_pss_mb: float  # sampled peak of the summed PSS of the tree
     processes: int  # most processes seen alive at once
+    cpu_s: float = 0.0  # user + system CPU of the whole tree (wait4; reaped descendants too)
     stdout_tail: str = ""
     stderr_tail: str = ""
 
@@ -489,6 +490,7 @@ def run_measured(cmd: Sequence[str], scratch: Path) -> Sample:
         worker_hwm_mb=sampler.worker_hwm * mb,
         tree_pss_mb=sampler.tree_pss * mb,
         processes=sampler.max_procs,
+        cpu_s=usage.ru_utime + usage.ru_stime,
         stdout_tail=tail(out_path),
         stderr_tail=tail(err_path),
     )
@@ -505,6 +507,9 @@ class Series:
 
     def times(self) -> list[float]:
         return [s.seconds for s in self.samples]
+
+    def cpu(self) -> list[float]:
+        return [s.cpu_s for s in self.samples]
 
     @property
     def median(self) -> float:
@@ -714,6 +719,7 @@ def summarise(series: dict[str, Series], args: argparse.Namespace) -> dict[str, 
             "median_s": statistics.median(t),
             "min_s": min(t),
             "max_s": max(t),
+            "median_cpu_s": statistics.median(s.cpu()),
             "peak_rss_mb": s.peak("maxrss_mb"),
             "parent_hwm_mb": s.peak("parent_hwm_mb"),
             "worker_hwm_mb": s.peak("worker_hwm_mb"),
@@ -728,11 +734,16 @@ def summarise(series: dict[str, Series], args: argparse.Namespace) -> dict[str, 
     if "floor_read" in series and "floor_write" in series:
         rounds = list(zip(series["floor_read"].times(), series["floor_write"].times(), strict=True))
         floor = [r + w for r, w in rounds]
+        floor_cpu = [
+            r + w
+            for r, w in zip(series["floor_read"].cpu(), series["floor_write"].cpu(), strict=True)
+        ]
         out["series"]["floor"] = {
             "label": "(a) floor = read + write",
             "median_s": statistics.median(floor),
             "min_s": min(floor),
             "max_s": max(floor),
+            "median_cpu_s": statistics.median(floor_cpu),
         }
         if "consolidate" in series:
             cons = series["consolidate"].times()
@@ -742,6 +753,8 @@ def summarise(series: dict[str, Series], args: argparse.Namespace) -> dict[str, 
                 "median_ratio": ratio,
                 "per_round_min": min(per_round),
                 "per_round_max": max(per_round),
+                "cpu_ratio": statistics.median(series["consolidate"].cpu())
+                / statistics.median(floor_cpu),
             }
             out["targets"].append(
                 {
@@ -771,6 +784,8 @@ def summarise(series: dict[str, Series], args: argparse.Namespace) -> dict[str, 
             "median_ratio": ratio,
             "per_round_min": min(per_round),
             "per_round_max": max(per_round),
+            "cpu_ratio": statistics.median(series["templates"].cpu())
+            / statistics.median(series["bare"].cpu()),
         }
         out["targets"].append(
             {
@@ -838,7 +853,9 @@ def render(
             + f" (formulas {sum(c['formula'] for c in cells.values())})"
         )
     lines.append("")
-    head = f"{'measurement':<58} {'median s':>9} {'min s':>8} {'max s':>8} {'peak MB':>8}"
+    head = (
+        f"{'measurement':<58} {'median s':>9} {'min s':>8} {'max s':>8} {'peak MB':>8} {'cpu s':>8}"
+    )
     lines.append(head)
     lines.append("-" * len(head))
     order = ("floor_read", "floor_write", "floor", "openpyxl", "consolidate", "templates", "bare")
@@ -848,7 +865,8 @@ def render(
             continue
         peak = f"{s['peak_rss_mb']:8.0f}" if "peak_rss_mb" in s else f"{'':>8}"
         lines.append(
-            f"{s['label']:<58} {s['median_s']:9.2f} {s['min_s']:8.2f} {s['max_s']:8.2f} {peak}"
+            f"{s['label']:<58} {s['median_s']:9.2f} {s['min_s']:8.2f} {s['max_s']:8.2f} {peak} "
+            f"{s.get('median_cpu_s', 0.0):8.2f}"
         )
     lines.append("")
     lines.append(f"peak MB = ru_maxrss of the measured process via {launcher()}:")
@@ -874,8 +892,16 @@ def render(
     for name, r in summary["ratios"].items():
         lines.append(
             f"ratio {name:<18} {r['median_ratio']:.2f} x (ratio of medians; per round "
-            f"{r['per_round_min']:.2f}..{r['per_round_max']:.2f})"
+            f"{r['per_round_min']:.2f}..{r['per_round_max']:.2f}); CPU {r['cpu_ratio']:.2f} x"
         )
+    if summary["ratios"]:
+        lines.append(
+            "cpu s = median user + system seconds of the process tree, pool workers included:"
+        )
+        lines.append(
+            "less sensitive than wall time to other load on the machine; it adds up the seconds"
+        )
+        lines.append("of parallel workers, so a parallel run's CPU ratio is above its wall ratio.")
     lines.append("")
     if summary["targets"]:
         lines.append("targets")
