@@ -99,7 +99,7 @@ class CompiledKpi:
 
     @property
     def form(self) -> str:
-        """ "bisect" (one rising threshold per level) or "tests" (the general form)."""
+        """Which form the rule took: "bisect" (one rising threshold per level) or "tests"."""
         return "bisect" if self._bisect is not None else "tests"
 
     def _test(self, cond: Condition) -> Test:
