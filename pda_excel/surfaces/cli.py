@@ -323,6 +323,12 @@ def _progress(total_hint: int = 0) -> Any:
     help="List every district on screen (by default, beyond 40 districts, only those that "
     "need attention; the workbook always has them all).",
 )
+@click.option(
+    "--forms",
+    "forms_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write every scored officer's signed form (workbook and PDF) per district here.",
+)
 def consolidate(
     inputs: tuple[Path, ...],
     roster_path: Path,
@@ -334,6 +340,7 @@ def consolidate(
     time_limit: float,
     previous_path: Path | None,
     every_district: bool,
+    forms_dir: Path | None,
 ) -> None:
     """Read every return in INPUTS (files or folders), score it, write the summary.
 
@@ -387,6 +394,10 @@ def consolidate(
     write_summary(result, out_path)
     if json_path is not None:
         write_json(result, json_path)
+    if forms_dir is not None:
+        from ..round.consolidate import to_json
+
+        _write_forms(to_json(result), r, forms_dir, roster, True)
     click.echo(terminal_summary(result, every_district=every_district))
     click.echo(review_digest(review_of(result), out_path, json_path))
     click.echo(f"summary: {out_path}" + (f"  json: {json_path}" if json_path else ""))
@@ -525,6 +536,60 @@ def mail(
     except PdaError as exc:
         _fail(exc)
     sys.exit(1 if failed else 0)
+
+
+def _write_forms(data: Any, r: Any, out_dir: Path, roster: Any, pdf: bool) -> None:
+    """The per-officer forms workbooks and, when LibreOffice is installed, their PDFs."""
+    from ..core.thai import OFFICER_FORM
+    from ..workbooks.officer_form import write_forms
+    from ..workbooks.pdf import soffice, to_pdf
+
+    written = write_forms(data, r, out_dir, roster=roster)
+    for f in written:
+        click.echo(f"{f.path.name}  (แบบสรุป {f.forms} คน, ยังไม่มีแบบสรุป {f.missing} คน)")
+    if pdf and soffice() is None:
+        click.echo(OFFICER_FORM["no_soffice"], err=True)
+    elif pdf:
+        for made in to_pdf([f.path for f in written], out_dir):
+            click.echo(f"{made.name}")
+    click.echo(f"{len(written)} forms workbook(s) in {out_dir}")
+
+
+@cli.command()
+@click.argument("result_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for one forms workbook (and PDF) per district.",
+)
+@RUBRIC_OPTION
+@click.option(
+    "--roster",
+    "roster_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Staff roster: current names and positions (default: as in the result).",
+)
+@click.option("--no-pdf", is_flag=True, help="Write the workbooks only.")
+def forms(
+    result_path: Path,
+    out_dir: Path,
+    rubric_path: Path | None,
+    roster_path: Path | None,
+    no_pdf: bool,
+) -> None:
+    """Print the signed form of every scored officer (แบบสรุปการประเมินผลการปฏิบัติราชการ)
+    from RESULT_PATH (the JSON of consolidate --json): one workbook and PDF per district.
+
+    The PDF is made by LibreOffice (soffice) when it is installed.
+    """
+    from ..workbooks.officer_form import load_result
+
+    r, roster = _load(rubric_path, roster_path)
+    data = load_result(result_path)
+    _guard_outputs([("--out", out_dir / "x.xlsx")], [("result", result_path)])
+    _write_forms(data, r, out_dir, roster, not no_pdf)
 
 
 @cli.command()

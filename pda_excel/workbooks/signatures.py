@@ -26,6 +26,7 @@ class Signer:
     last_col: int
     role: str  # e.g. thai.EVALUATOR
     position: str
+    name: str | None = None  # printed in brackets; None leaves a dotted line to write on
 
 
 def evaluation_signers(
@@ -50,7 +51,8 @@ def signature_block(
     lines = SIGNATURE_LINES
     for signer in signers:
         first, last = signer.first_col, signer.last_col
-        texts = (s["sign"].format(role=signer.role), s["name"], signer.position, s["date"])
+        name = s["name"] if signer.name is None else f"( {signer.name} )"
+        texts = (s["sign"].format(role=signer.role), name, signer.position, s["date"])
         for i, text in enumerate(texts):
             check(ws.merge_range(row + i, first, row + i, last, text, fmt), "a signature line")
     line = lines_points(1, BODY_SIZE)
