@@ -13,6 +13,7 @@ from pda_excel.core.rubric import load_rubric
 from pda_excel.round.check import check_file
 from pda_excel.round.roster import load_roster
 from pda_excel.round.samples import DISTRICTS, NOT_RETURNED, mistakes, write_sample_round
+from pda_excel.round.targets import load_targets
 from pda_excel.surfaces.cli import cli
 from pda_excel.workbooks.fill import fill_workbook, meta_table
 
@@ -30,7 +31,10 @@ def test_bundled_samples_are_what_the_generator_makes(tmp_path: Path) -> None:
     bundled = ROOT / "sample_workbooks"
     names = sorted(p.relative_to(bundled) for p in bundled.rglob("*.xlsx"))
     assert names == sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.xlsx"))
-    assert len(names) == 1 + len(DISTRICTS) + len(DISTRICTS) - 1
+    # roster, agreements (sent, returned but one), targets, templates, returns (all but one),
+    # the province's team sheet and its filled copy
+    districts = len(DISTRICTS)
+    assert len(names) == 1 + districts + districts - 1 + 1 + districts + districts - 1 + 2
     for name in names:  # same cell values (bytes differ only in timestamps)
         assert _values(bundled / name) == _values(tmp_path / name), name
 
@@ -40,7 +44,11 @@ def test_sample_roster_is_realistic() -> None:
     roster = load_roster(ROOT / "sample_workbooks" / "roster.xlsx", rubric)
     assert [(d.code, d.name) for d in roster.districts.values()] == list(DISTRICTS)
     assert all(5 <= len(d.officers) <= 12 for d in roster.districts.values())
-    assert roster.targets  # I2 reference targets agreed at the start of the round
+    assert not roster.targets  # agreed at the start of the round, in targets.xlsx
+    agreed = load_targets(ROOT / "sample_workbooks" / "targets.xlsx", rubric, roster)
+    people = {pid for pid, _ in agreed}
+    assert {k for _, k in agreed} == {"I1", "I2"}
+    assert len(people) == len(roster.officers) - len(roster.districts["2708"].officers)
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +62,17 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 def test_demo_runs_the_whole_pipeline(demo: tuple[Path, str]) -> None:
     out, output = demo
     assert "summary.xlsx" in output and "2709" in output
-    for part in ("roster.xlsx", "templates/manifest.csv", "summary.xlsx", "summary.json"):
+    parts = ("roster.xlsx", "agreements/manifest.csv", "targets.xlsx", "templates/manifest.csv",
+             "team-sheet.xlsx", "team-results.xlsx", "summary.xlsx", "summary.json")  # fmt: skip
+    for part in parts:
         assert (out / part).is_file(), part
+    # The whole letter: agreements collected, targets locked, the province's team results.
+    assert "agreements collect" in output and "--team-results" in output
     data = json.loads((out / "summary.json").read_text("utf-8"))
+    codes = {f["code"] for f in data["findings"]}
+    assert {"team_result_differs", "team_result_missing", "target_not_agreed"} <= codes
+    sources = {p["kpis"]["T1"].get("source") for p in data["people"] if p["status"] != "missing"}
+    assert sources == {"province"}
     status = {d["district_code"]: d["status"] for d in data["districts"]}
     assert status[NOT_RETURNED] == "missing"
     assert all(s == "received" for c, s in status.items() if c != NOT_RETURNED)

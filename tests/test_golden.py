@@ -17,6 +17,8 @@ from python_calamine import CalamineWorkbook
 from pda_excel.core.rubric import load_rubric
 from pda_excel.round.consolidate import consolidate
 from pda_excel.round.roster import load_roster
+from pda_excel.round.targets import load_roster_targets
+from pda_excel.round.team_results import load_team_results
 from pda_excel.workbooks.summary import write_summary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,6 +29,7 @@ SHEETS = (
     "ข้อสังเกตสำหรับคณะกรรมการ",
     "การกระจายระดับ",
     "ข้อค้นพบ",
+    "เป้าหมายและผลรายทีม",
 )
 
 
@@ -43,7 +46,9 @@ def test_sample_summary_matches_golden(tmp_path: Path) -> None:
     rubric = load_rubric()
     samples = ROOT / "sample_workbooks"
     roster = load_roster(samples / "roster.xlsx", rubric)
-    result = consolidate([samples / "returns"], rubric, roster, jobs=1)
+    roster = load_roster_targets(samples / "targets.xlsx", rubric, roster)  # agreed at the start
+    team = load_team_results(samples / "team-results.xlsx", rubric, roster)  # the province's
+    result = consolidate([samples / "returns"], rubric, roster, jobs=1, team_results=team)
     out = tmp_path / "summary.xlsx"
     write_summary(result, out, generated_at=dt.datetime(2024, 4, 3, 10, 0))
     got = json.loads(json.dumps(_cells(out), ensure_ascii=False))

@@ -146,13 +146,13 @@ def test_bad_targets_are_listed_by_row(rubric: Rubric, tmp_path: Path) -> None:
     targets: list[list[object]] = [
         ["person_id", "kpi", "min", "standard", "high"],
         ["P9", "I2", 1, 2, 3],
-        ["P1", "I1", 1, 2, 3],
+        ["P1", "I3", 1, 2, 3],
         ["P1", "I2", 300, 200, 100],
         ["P1", "I2", "ประมาณ 5", 2, 3],
     ]
     assert problems(write_xlsx(tmp_path / "r.xlsx", rows, targets), rubric) == [
         "sheet 'targets' row 2: person 'P9' is not in the roster",
-        "sheet 'targets' row 3: KPI 'I1' takes no reference targets; valid: I2",
+        "sheet 'targets' row 3: KPI 'I3' takes no targets; valid: I1, I2",
         "sheet 'targets' row 4: targets must rise: min < standard < high",
         "sheet 'targets' row 5: min 'ประมาณ 5' is not a number",
     ]

@@ -201,6 +201,7 @@ def test_meta_sheet_describes_the_file(gen: Generated, code: str) -> None:
     pairs = meta_pairs(path)
     assert list(pairs) == [
         "format_version",
+        "form",
         "rubric_id",
         "rubric_sha256",
         "round",
@@ -210,6 +211,7 @@ def test_meta_sheet_describes_the_file(gen: Generated, code: str) -> None:
         "generator",
     ]
     assert pairs["format_version"] == layout.TEMPLATE_FORMAT
+    assert pairs["form"] == layout.FORM_RETURN  # not an agreement (start of round)
     assert pairs["rubric_id"] == gen.rubric.id
     assert re.fullmatch(r"[0-9a-f]{64}", pairs["rubric_sha256"])
     assert pairs["rubric_sha256"] == gen.rubric.sha256

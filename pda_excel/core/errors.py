@@ -41,3 +41,25 @@ class OutputError(PdaError):
 
 class PreviousRoundError(PdaError):
     "The previous round's result (JSON) is missing, unreadable or not a consolidation result"
+
+
+class TargetsError(PdaError):
+    "The agreed targets file is missing, unreadable, invalid or contradicts the roster"
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = [f"{source}: {len(problems)} problem(s) in the agreed targets"]
+        lines += [f"  {p}" for p in problems]
+        super().__init__("\n".join(lines))
+
+
+class TeamResultsError(PdaError):
+    "The province's team results file cannot be used at all (unreadable, another form or round)"
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = [f"{source}: the province's team results cannot be used"]
+        lines += [f"  {p}" for p in problems]
+        super().__init__("\n".join(lines))

@@ -23,6 +23,11 @@ WARNINGS = frozenset(
         "unknown_person",
         "reference_changed",
         "level_zero",
+        "target_not_agreed",
+        "team_result_differs",
+        "team_results_not_given",
+        "team_unknown_district",
+        "team_unknown_column",
     }
 )
 

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 REFERENCE_NAMES = ("min", "standard", "high")
+# Input fields that are targets rather than results: a rubric may have them agreed between the
+# officer and the supervisor at the start of the round (the reference values, a ratio's target).
+TARGET_FIELDS = (*REFERENCE_NAMES, "denominator")
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,11 @@ a field suffix where a KPI has several inputs (``/numerator``, ``/min``, ``/step
 (``<person_id>/total``). Every data row carries its *row key* (the key without the field) in the
 key column, and the sheet has a hidden machine header row naming each column's field, so a reader
 finds values by key and field even after rows are inserted, deleted or sorted.
+
+Three forms share this contract, told apart by the ``form`` setting of their ``_meta`` sheet:
+the end-of-round template a district returns, the start-of-round agreement (the same keys for
+the same targets, e.g. ``<person_id>/I2/min``) and the province's team results sheet. A form
+sent where another is expected is refused, never half read.
 """
 
 from __future__ import annotations
@@ -25,6 +30,15 @@ SHEET_INSTRUCTIONS = "คำชี้แจง"
 SHEET_TEAM = "ตัวชี้วัดรายทีม"
 SHEET_INDIVIDUAL = "ตัวชี้วัดรายบุคคล"
 SHEET_SUMMARY = "สมรรถนะและสรุปคะแนน"
+SHEET_AGREEMENT = "ข้อตกลงรายบุคคล"
+SHEET_TEAM_RESULTS = "ผลรายทีม"
+
+# The ``form`` setting of ``_meta``; a template without one (made before agreements) is a return.
+FORM_KEY = "form"
+FORM_RETURN = "return"
+FORM_AGREEMENT = "agreement"
+FORM_TEAM_RESULTS = "team_results"
+DISTRICT_FIELD = "district_code"  # the key column's field on the team results sheet
 
 TEAM = "team"
 NA_FIELD = "na"
@@ -62,6 +76,13 @@ def kpi_key(owner: str, kpi: Kpi, field: str) -> str:
     return base if field == kpi.kind.primary else f"{base}/{field}"
 
 
+def locked_fields(kpi: Kpi, values: Mapping[str, object] | None) -> tuple[str, ...]:
+    """The target fields of one KPI row that the province fixed: pre-filled and locked."""
+    if not values:
+        return ()
+    return tuple(f for f in kpi.target_fields if f in values)
+
+
 def kpi_cells(owner: str, kpi: Kpi, locked_refs: Iterable[str] = ()) -> list[CellSpec]:
     """Input (and locked reference) cells of one KPI row, then its level preview."""
     row = f"{owner}/{kpi.id}"
@@ -96,11 +117,12 @@ def person_cells(person_id: str) -> list[CellSpec]:
 def district_cells(
     rubric: Rubric,
     people: Sequence[Person],
-    locked_targets: Mapping[tuple[str, str], object] | None = None,
+    locked_targets: Mapping[tuple[str, str], Mapping[str, object]] | None = None,
 ) -> list[CellSpec]:
     """Every keyed cell of one district's template, in sheet order.
 
-    `locked_targets` maps (person_id, kpi_id) to the reference targets the province fixed.
+    `locked_targets` maps (person_id, kpi_id) to the targets the province fixed (agreed at the
+    start of the round, or given in the roster), by field.
     """
     locked_targets = locked_targets or {}
     cells: list[CellSpec] = []
@@ -108,11 +130,33 @@ def district_cells(
         cells += kpi_cells(TEAM, kpi)
     for person in people:
         for kpi in rubric.groups.individual.kpis:
-            locked = kpi.references if (person.person_id, kpi.id) in locked_targets else ()
-            cells += kpi_cells(person.person_id, kpi, locked)
+            values = locked_targets.get((person.person_id, kpi.id))
+            cells += kpi_cells(person.person_id, kpi, locked_fields(kpi, values))
     for person in people:
         cells += person_cells(person.person_id)
     return cells
+
+
+def agreement_cells(rubric: Rubric, people: Sequence[Person]) -> list[CellSpec]:
+    """Every keyed cell of one district's start-of-round agreement: each officer's agreed
+    targets, keyed as in the end-of-round template."""
+    cells: list[CellSpec] = []
+    for person in people:
+        pid = person.person_id
+        for kpi in rubric.agreed_kpis:
+            row = f"{pid}/{kpi.id}"
+            cells += [
+                CellSpec(kpi_key(pid, kpi, f), row, f, "input", kpi.id, pid)
+                for f in kpi.fields
+                if f in kpi.agreed
+            ]
+    return cells
+
+
+def team_column(kpi: Kpi, field: str) -> str:
+    """The machine header of a team KPI's input column on the province's team results sheet
+    (and the CSV header): ``T1``, or ``T1/<field>`` for a KPI with several inputs."""
+    return kpi_key("", kpi, field)[1:]
 
 
 def split_key(key: str, kpi_ids: Iterable[str]) -> tuple[str, str | None]:

@@ -29,7 +29,7 @@ from pydantic import (
 )
 
 from .errors import RubricError
-from .inputs import KINDS, REFERENCE_NAMES
+from .inputs import KINDS, REFERENCE_NAMES, TARGET_FIELDS
 
 DEFAULT_RUBRIC = "rubric-2567-1.yaml"
 OPS = (">=", ">", "<=", "<")
@@ -98,6 +98,12 @@ class Kpi(BaseModel):
     range: tuple[Fraction, Fraction | None] | None = None
     max_steps: int | None = Field(default=None, ge=1)
     allow_na: bool = False
+    # Target fields the officer and the supervisor agree at the start of the round (ต้นรอบ):
+    # printed on the agreement form, locked in the end-of-round template once agreed.
+    agreed: tuple[str, ...] = ()
+    # Team KPIs: who holds the result (the letter's "แหล่งข้อมูล"). A province-supplied figure
+    # comes from the province's team results; the district's own entry is only a cross-check.
+    supplied_by: Literal["province", "district"] = "district"
     levels: tuple[Level, ...]
 
     @field_validator("id")
@@ -135,6 +141,12 @@ class Kpi(BaseModel):
     def fields(self) -> tuple[str, ...]:
         """Input fields a template asks for, in order (references after the value)."""
         return tuple(self.kind.fields) + tuple(self.references)
+
+    @property
+    def target_fields(self) -> tuple[str, ...]:
+        """Fields a province may fix before the results are known (and lock in the templates):
+        the reference targets and the agreed fields, in template order."""
+        return tuple(f for f in self.fields if f in self.references or f in self.agreed)
 
     def value_range(self) -> tuple[Fraction, Fraction | None]:
         """Valid range of the percent/amount value; steps use 0..steps_max."""
@@ -258,9 +270,28 @@ class Rubric(BaseModel):
         raise KeyError(kpi_id)
 
     @cached_property
+    def agreed_kpis(self) -> tuple[Kpi, ...]:
+        """The KPIs with fields agreed at the start of the round, in rubric order."""
+        return tuple(k for k in self.kpis.values() if k.agreed)
+
+    @cached_property
+    def province_kpis(self) -> tuple[Kpi, ...]:
+        """The team KPIs whose result the province supplies, in rubric order."""
+        return tuple(k for k in self.groups.team.kpis if k.supplied_by == "province")
+
+    @cached_property
     def sha256(self) -> str:
-        """Fingerprint of the rubric's content (not of its comments or layout)."""
+        """Fingerprint of the rubric's content (not of its comments or layout).
+
+        Left out, so that changing them does not invalidate the templates already sent: the
+        review settings and who supplies a team result (neither changes a form). An empty
+        ``agreed`` is left out too, so a rubric that agrees nothing keeps its fingerprint."""
         content = self.model_dump(mode="json", exclude={"review"})
+        for group in content["groups"].values():
+            for kpi in group["kpis"]:
+                kpi.pop("supplied_by", None)
+                if not kpi.get("agreed"):
+                    kpi.pop("agreed", None)
         canon = json.dumps(content, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canon.encode("utf-8")).hexdigest()
 
@@ -322,6 +353,7 @@ def semantic_problems(rubric: Rubric) -> list[tuple[str, str]]:
                 problems.append((f"{where}.id", f"id {kpi.id} is already used at {seen[kpi.id]}"))
             seen.setdefault(kpi.id, where)
             problems += _kpi_problems(kpi, where, rubric.scoring.max_level)
+            problems += _agreement_problems(kpi, where, gname)
     sc = rubric.scoring
     for name, parts, keys in (
         ("group_shares", sc.group_shares, ("team", "individual")),
@@ -457,6 +489,39 @@ def _kpi_problems(kpi: Kpi, where: str, max_level: int) -> list[tuple[str, str]]
                     )
                 )
         previous = current
+    return problems
+
+
+def _agreement_problems(kpi: Kpi, where: str, group: str) -> list[tuple[str, str]]:
+    """What is agreed at the start is a target of the officer's; a team result's supplier."""
+    problems: list[tuple[str, str]] = []
+    for i, fld in enumerate(kpi.agreed):
+        if fld not in TARGET_FIELDS:
+            problems.append(
+                (
+                    f"{where}.agreed[{i}]",
+                    f"{fld!r} is not a target; only {', '.join(TARGET_FIELDS)} can be agreed "
+                    "at the start of the round",
+                )
+            )
+        elif fld not in kpi.fields:
+            problems.append(
+                (
+                    f"{where}.agreed[{i}]",
+                    f"KPI {kpi.id} ({kpi.input}) has no {fld!r} input; its inputs: "
+                    f"{', '.join(kpi.fields)}",
+                )
+            )
+    if len(set(kpi.agreed)) != len(kpi.agreed):
+        problems.append((f"{where}.agreed", "a field is listed twice"))
+    if kpi.agreed and group == "team":
+        problems.append(
+            (f"{where}.agreed", "targets are agreed per officer: only individual KPIs have them")
+        )
+    if kpi.supplied_by == "province" and group != "team":
+        problems.append(
+            (f"{where}.supplied_by", "only a team KPI's result can be supplied by the province")
+        )
     return problems
 
 

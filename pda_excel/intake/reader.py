@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..core import keys
+from ..core import keys, thai
 from ..core.findings import Finding, Severity, make
 from ..core.rubric import Rubric
 from ..core.thai import FIELD_HEADERS, arabic_digits
@@ -71,8 +71,13 @@ def _text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
-def read_return(path: Path, rubric: Rubric, display: str | None = None) -> ReturnFile:
-    """Read a returned workbook; never raises for bad content, returns findings instead."""
+def read_return(
+    path: Path, rubric: Rubric, display: str | None = None, form: str = keys.FORM_RETURN
+) -> ReturnFile:
+    """Read a returned workbook; never raises for bad content, returns findings instead.
+
+    `form` is the kind of form expected (keys.FORM_*): another kind is refused as a whole
+    (``wrong_form``), so an agreement sent to consolidation is never read as a return."""
     shown = display or str(path)
     ret = ReturnFile(path=shown, name=path.name)
     intake = inspect_file(path)
@@ -108,6 +113,18 @@ def read_return(path: Path, rubric: Rubric, display: str | None = None) -> Retur
     meta_conflicts = intake.conflicts.get(keys.META_SHEET)
     if meta_conflicts and _blocking(ret, keys.META_SHEET, meta_conflicts, _meta_rows(meta_rows)):
         return ret  # a setting such as the district code is ambiguous: nothing is read
+    found_form = ret.meta.get(keys.FORM_KEY) or keys.FORM_RETURN
+    if found_form != form:
+        ret.findings.append(
+            make(
+                "wrong_form",
+                file=shown,
+                sheet=keys.META_SHEET,
+                found=thai.FORM_LABELS.get(found_form, found_form),
+                valid=thai.FORM_LABELS[form],
+            )
+        )
+        return ret
     if not _fingerprint_ok(ret, rubric):
         return ret
     kpi_ids = set(rubric.kpis)

@@ -2,11 +2,18 @@
 
 Pure: takes what reader.py extracted plus the rubric and roster, returns results and findings.
 Blank is missing, never zero; a value that cannot be read is a finding, never a guess.
+
+Two figures are not the district's to set. A target agreed at the start of the round always
+wins over what the return says (a difference is a warning naming both values); a target the
+rubric has agreed at the start but nobody agreed is a warning, and the district's end-of-round
+value is used, marked as such. A team result the province supplies wins over the district's own
+entry (a difference is a warning); without the province's figure the KPI is undetermined.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from itertools import pairwise
 from typing import Any
@@ -36,6 +43,12 @@ class KpiOutcome:
     na: bool = False
     level: int | None = None
     sources: dict[str, Source] = field(default_factory=dict)
+    # Team KPIs: whose figure was used, "province" or "district", and the district's own entry
+    # where the province's figure was used (a cross-check only).
+    origin: str | None = None
+    district_value: Fraction | None = None
+    # Target fields whose value was fixed before the end of the round (agreed at the start).
+    agreed: tuple[str, ...] = ()
 
     @property
     def value(self) -> Fraction | None:
@@ -90,11 +103,19 @@ class DistrictAssessor:
         district: District,
         targets: dict[tuple[str, str], dict[str, Fraction]],
         ret: ReturnFile,
+        *,
+        province: Mapping[str, KpiOutcome] | None = None,
+        require_agreed: bool = True,
     ) -> None:
+        """`province` holds the province's team results for this district (None when no team
+        results were given); `require_agreed` reports targets the rubric agrees at the start
+        that have no agreed value (off when the officers' targets are not known at all)."""
         self.rubric = rubric
         self.district = district
         self.targets = targets
         self.ret = ret
+        self.province = province
+        self.require_agreed = require_agreed
         self.compiled = compile_rubric(rubric)
         self.findings: list[Finding] = []
         self._reported: set[str] = set()
@@ -219,7 +240,7 @@ class DistrictAssessor:
                         "na_not_allowed", typed, key, valid=_valid_text(kpi, fld, self.rubric)
                     )
                     raw_fields[fld] = RawCell(None, typed.sheet, typed.cell)
-        # Locked reference targets from the roster win over what the file says.
+        # Targets agreed at the start (or fixed in the roster) win over what the file says.
         locked = self.targets.get((owner, kpi.id))
         if na:
             filled = {
@@ -238,10 +259,13 @@ class DistrictAssessor:
                 return out
             out.na = True
             return out
+        fixed = keys.locked_fields(kpi, locked)
+        out.agreed = fixed
         for fld in kpi.fields:
             key = keys.kpi_key(owner, kpi, fld)
-            if locked is not None and fld in kpi.references:
+            if locked is not None and fld in fixed:
                 out.fields[fld] = locked[fld]
+                out.sources.pop(fld, None)  # the value is the agreed one, not the cell's
                 raw = raw_fields.get(fld)
                 if raw is not None and not is_blank(raw.value):
                     parsed = parse_number(raw.value)
@@ -254,6 +278,22 @@ class DistrictAssessor:
                             valid=format_number(locked[fld]),
                         )
                 continue
+            if self.require_agreed and fld in kpi.agreed:
+                raw = raw_fields.get(fld)
+                entered = "-" if raw is None or is_blank(raw.value) else _typed(raw.value)
+                label = f"{FIELD_HEADERS.get(fld, fld)} ของตัวชี้วัด {kpi.id}"
+                # Not through _finding: a blank or bad value here is still its own finding.
+                self.findings.append(
+                    make(
+                        "target_not_agreed",
+                        file=self.ret.path,
+                        sheet=raw.sheet if raw else None,
+                        cell=raw.cell if raw else None,
+                        key=key,
+                        label=label,
+                        value=entered,
+                    )
+                )
             raw = raw_fields.get(fld)
             if raw is None:
                 out.fields[fld] = None
@@ -272,6 +312,34 @@ class DistrictAssessor:
             why = kpi_level(kpi, out.fields).explanation  # the reference engine explains
             self._finding("level_zero", src, row_key, value=shown, valid=why)
         return out
+
+    def agreed_values(self, owner: str, kpi: Kpi) -> dict[str, Fraction | None]:
+        """The targets an officer agreed for a KPI on a start-of-round agreement: each agreed
+        field read by the returns' rules (blank is missing, never zero; the references must
+        rise). None where a value is missing or refused; {} when the row is not there."""
+        row_key = f"{owner}/{kpi.id}"
+        place = self.ret.rows.get(row_key)
+        if place is None:
+            self._finding("missing_row", None, row_key, row_key=row_key)
+            return {}
+        if place[1] < 0:
+            return {}  # a duplicated row, already reported
+        out = KpiOutcome(kpi.id)
+        raw_fields: dict[str, RawCell] = {}
+        for fld in kpi.agreed:
+            key = keys.kpi_key(owner, kpi, fld)
+            raw = self.ret.cells.get(key)
+            if raw is not None:
+                raw_fields[fld] = raw
+            if raw is None or is_blank(raw.value):
+                label = f"{FIELD_HEADERS.get(fld, fld)} ของตัวชี้วัด {kpi.id}"
+                valid = _valid_text(kpi, fld, self.rubric)
+                self._finding("missing_value", raw, key, label=label, valid=valid)
+                out.fields[fld] = None
+            else:
+                out.fields[fld] = self._parse(kpi, fld, key, raw)
+        self._cross_checks(owner, kpi, out, raw_fields)
+        return {f: out.fields.get(f) for f in kpi.agreed}
 
     def _cross_checks(
         self, owner: str, kpi: Kpi, out: KpiOutcome, raw_fields: dict[str, RawCell]
@@ -321,9 +389,37 @@ class DistrictAssessor:
 
     # -- the district ---------------------------------------------------------------------
 
+    def team_outcome(self, kpi: Kpi) -> KpiOutcome:
+        """A team KPI's outcome: the province's figure where it supplies the result and gave
+        its team results, else the district's own entry."""
+        if self.province is None or kpi.supplied_by != "province":
+            return replace(self.kpi_outcome(keys.TEAM, kpi), origin="district")
+        mark = len(self.findings)
+        own = self.kpi_outcome(keys.TEAM, kpi)
+        del self.findings[mark:]  # the district's own entry is only a cross-check
+        given = self.province.get(kpi.id) or KpiOutcome(kpi.id)
+        used = replace(given, origin="province", district_value=own.value)
+        if own.value is not None and given.value is not None and own.value != given.value:
+            src = next(iter(own.sources.values()), None)
+            shown = format_number(own.value)
+            self.findings.append(
+                make(
+                    "team_result_differs",
+                    file=self.ret.path,
+                    sheet=src.sheet if src else None,
+                    cell=src.cell if src else None,
+                    key=f"{keys.TEAM}/{kpi.id}",
+                    kpi=kpi.id,
+                    value=shown,
+                    found=format_number(given.value),
+                    other=_where(given),
+                )
+            )
+        return used
+
     def assess(self) -> tuple[dict[str, KpiOutcome], list[PersonResult]]:
         rubric = self.rubric
-        team = {k.id: self.kpi_outcome(keys.TEAM, k) for k in rubric.groups.team.kpis}
+        team = {k.id: self.team_outcome(k) for k in rubric.groups.team.kpis}
         people: list[PersonResult] = []
         expected = {o.person_id for o in self.district.officers}
         for officer in self.district.officers:
@@ -369,6 +465,21 @@ class DistrictAssessor:
         return res
 
 
+def _typed(value: object) -> str:
+    """A value as the district typed it, for a message: 29, not 29.0."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)[:40]
+
+
+def _where(outcome: KpiOutcome) -> str:
+    """File › sheet › cell of an outcome's first source, for a message."""
+    src = next(iter(outcome.sources.values()), None)
+    if src is None:
+        return "-"
+    return " › ".join(p for p in (src.file, src.sheet, src.cell) if p)
+
+
 def _is_na_word(value: object) -> bool:
     return isinstance(value, str) and value.strip().lower() in NOT_APPLICABLE_WORDS
 
@@ -378,8 +489,14 @@ def assess_return(
     district: District,
     targets: dict[tuple[str, str], dict[str, Fraction]],
     ret: ReturnFile,
+    *,
+    province: Mapping[str, KpiOutcome] | None = None,
+    require_agreed: bool = True,
 ) -> tuple[list[PersonResult], list[Finding]]:
-    """Officers' results for one accepted return, and the findings met."""
-    assessor = DistrictAssessor(rubric, district, targets, ret)
+    """Officers' results for one accepted return, and the findings met (see DistrictAssessor
+    for `province` and `require_agreed`)."""
+    assessor = DistrictAssessor(
+        rubric, district, targets, ret, province=province, require_agreed=require_agreed
+    )
     _, people = assessor.assess()
     return people, assessor.findings

@@ -21,15 +21,17 @@ from pathlib import Path
 from typing import Any
 
 from ..core.findings import Finding, make, sort_key
+from ..core.inputs import TARGET_FIELDS
 from ..core.rubric import Rubric
 from ..core.scoring import round_half_up
 from ..core.thai import READER_FAILURES, arabic_digits
 from ..intake.reader import ReturnFile, read_return
 from ..workbooks.atomic import sha256_of
-from .assess import PersonResult, assess_return
+from .assess import KpiOutcome, PersonResult, assess_return
 from .isolation import Failure, Limits, run_contained
 from .review import PreviousPerson, Review, review_of, review_round
 from .roster import District, Roster
+from .team_results import TeamResults
 
 EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
 _CODE_IN_NAME = re.compile(r"[0-9]+")
@@ -73,6 +75,7 @@ class Consolidation:
     findings: list[Finding]
     ranks: dict[str, tuple[int, int]] = field(default_factory=dict)  # pid -> (district, province)
     review: Review | None = None  # the committee's review notes (review.py); never changes a score
+    team_results: TeamResults | None = None  # the province's team figures, when given
 
     @property
     def people(self) -> list[PersonResult]:
@@ -115,21 +118,29 @@ class Read:
     findings: list[Finding] = field(default_factory=list)
 
 
-def read_and_assess(path: Path, shown: str, rubric: Rubric, roster: Roster) -> Read:
-    """Read a return and score it against its district; done in a worker process."""
+def read_and_assess(
+    path: Path, shown: str, rubric: Rubric, roster: Roster, team: TeamResults | None = None
+) -> Read:
+    """Read a return and score it against its district (and the province's team figures, when
+    given); done in a worker process."""
     ret = read_return(path, rubric, shown)
     out = Read(ret)
     code = ret.district_code
     if ret.readable and code in roster.districts:
         district = roster.districts[code]
-        out.people, out.findings = assess_return(rubric, district, roster.targets_for(code), ret)
+        province = team.for_district(code) if team is not None else None
+        out.people, out.findings = assess_return(
+            rubric, district, roster.targets_for(code), ret, province=province
+        )
     # The raw cells have been judged: don't carry them back from the worker or keep them.
     ret.cells, ret.rows = {}, {}
     return out
 
 
-def _read_task(rubric: Rubric, roster: Roster, task: tuple[Path, str]) -> Read:
-    return read_and_assess(task[0], task[1], rubric, roster)
+def _read_task(
+    rubric: Rubric, roster: Roster, team: TeamResults | None, task: tuple[Path, str]
+) -> Read:
+    return read_and_assess(task[0], task[1], rubric, roster, team)
 
 
 def default_jobs() -> int:
@@ -166,11 +177,12 @@ def read_all(
     limits: Limits | None = None,
     display: Callable[[Path], str] = str,
     progress: Callable[[int], None] | None = None,
+    team: TeamResults | None = None,
 ) -> list[Read]:
     """Read and assess every file, each in a worker process; results in the order of `paths`."""
     tasks = [(p, display(p)) for p in paths]
     outcomes = run_contained(
-        partial(_read_task, rubric, roster),
+        partial(_read_task, rubric, roster, team),
         tasks,
         jobs=jobs if jobs is not None else default_jobs(),
         limits=limits,
@@ -198,6 +210,7 @@ def consolidate(
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
     previous: dict[str, PreviousPerson] | None = None,
+    team_results: TeamResults | None = None,
 ) -> Consolidation:
     """Read, check and score every return against the roster, then review the result (against
     a former round's officers when `previous` is given)."""
@@ -213,7 +226,9 @@ def consolidate(
         limits=limits,
         display=lambda p: _shown(p, base),
         progress=progress,
+        team=team_results,
     )
+    findings += _team_findings(rubric, team_results)
     files: list[FileRecord] = []
     by_district: dict[str, list[Read]] = {}
     name_hint: dict[str, list[str]] = {}
@@ -301,10 +316,21 @@ def consolidate(
         districts.append(result)
 
     findings.sort(key=sort_key)
-    out = Consolidation(rubric, roster, districts, files, findings)
+    out = Consolidation(rubric, roster, districts, files, findings, team_results=team_results)
     out.ranks = _ranks(out.people)
     out.review = review_round(out, previous)
     return out
+
+
+def _team_findings(rubric: Rubric, team: TeamResults | None) -> list[Finding]:
+    """The province's team results' own findings; without them, a warning that the team
+    figures the province supplies were taken from the districts."""
+    if team is not None:
+        return list(team.findings)
+    if not rubric.province_kpis:
+        return []
+    kpis = ", ".join(k.id for k in rubric.province_kpis)
+    return [make("team_results_not_given", kpis=kpis)]
 
 
 def _common_base(paths: Sequence[Path]) -> Path | None:
@@ -367,7 +393,10 @@ def _num(value: Any, decimals: int = 2) -> Any:
 def _sources(p: PersonResult) -> dict[str, dict[str, list[str]]]:
     """Where each figure came from: KPI (or competency) → field → [sheet, cell]."""
     out = {
-        k: {f: [src.sheet, src.cell] for f, src in o.sources.items()}
+        k: {
+            f: [src.sheet, src.cell] + ([src.file] if src.file != p.file else [])
+            for f, src in o.sources.items()
+        }
         for k, o in p.kpis.items()
         if o.sources
     }
@@ -376,10 +405,26 @@ def _sources(p: PersonResult) -> dict[str, dict[str, list[str]]]:
     return out
 
 
+def _origin_json(o: KpiOutcome, dp: int) -> dict[str, Any]:
+    """Where a KPI's figures came from: a team result's source (province or district, and the
+    district's own entry beside the province's), the targets and which were agreed at the start."""
+    out: dict[str, Any] = {}
+    if o.origin is not None:
+        out["source"] = o.origin
+        if o.origin == "province":
+            out["district_value"] = _num(o.district_value, dp)
+    targets = {f: _num(v, dp) for f, v in o.fields.items() if f in TARGET_FIELDS}
+    if targets and not o.na:
+        out["targets"] = targets
+        out["agreed"] = list(o.agreed)
+    return out
+
+
 def _person_json(result: Consolidation, p: PersonResult) -> dict[str, Any]:
     dp = result.rubric.scoring.decimals
     kpis = {
-        k: {"value": _num(o.value, dp), "level": o.level, "na": o.na} for k, o in p.kpis.items()
+        k: {"value": _num(o.value, dp), "level": o.level, "na": o.na, **_origin_json(o, dp)}
+        for k, o in p.kpis.items()
     }
     s = p.score
     rank = result.ranks.get(p.officer.person_id)

@@ -45,6 +45,7 @@ TARGET_ALIASES = {
     "min": ("min", "ค่าขั้นต่ำ"),
     "standard": ("standard", "ค่ามาตรฐาน"),
     "high": ("high", "ค่าขั้นสูง"),
+    "denominator": ("denominator", "เป้าหมาย (จำนวน)", "จำนวนเป้าหมาย"),
 }
 DISTRICT_CODE_DIGITS = 4  # Thai district codes: 2-digit province + 2-digit district (2701)
 MAX_PER_DISTRICT = 300  # officers in one district; real offices have a few dozen at most
@@ -392,26 +393,30 @@ def _targets(
             problems.append(f"{where}: person {pid!r} is not in the roster")
             continue
         kpi = rubric.kpis.get(kpi_id)
-        if kpi is None or not kpi.references:
-            valid = [k.id for k in rubric.kpis.values() if k.references]
-            problems.append(
-                f"{where}: KPI {kpi_id!r} takes no reference targets; valid: {', '.join(valid)}"
-            )
+        if kpi is None or not kpi.target_fields:
+            valid = [k.id for k in rubric.kpis.values() if k.target_fields]
+            problems.append(f"{where}: KPI {kpi_id!r} takes no targets; valid: {', '.join(valid)}")
             continue
         if (pid, kpi_id) in out:
             problems.append(f"{where}: targets for {pid} {kpi_id} are given twice")
             continue
         values: dict[str, Fraction] = {}
-        for ref in kpi.references:
+        for ref in kpi.target_fields:
             parsed = parse_number(cells.get(ref))
             if parsed.value is None or parsed.problem:
                 problems.append(f"{where}: {ref} {_text(cells.get(ref))!r} is not a number")
+            elif ref == "denominator" and (
+                parsed.value < 1 or Fraction(parsed.value).denominator != 1
+            ):
+                problems.append(
+                    f"{where}: {ref} {_text(cells.get(ref))!r} is not a whole number of at least 1"
+                )
             else:
                 values[ref] = Fraction(parsed.value)
         ordered = [values[r] for r in kpi.references if r in values]
         if len(ordered) == len(kpi.references) and any(a >= b for a, b in pairwise(ordered)):
             problems.append(f"{where}: targets must rise: {' < '.join(kpi.references)}")
             continue
-        if len(values) == len(kpi.references):
+        if len(values) == len(kpi.target_fields):
             out[(pid, kpi_id)] = values
     return out

@@ -1,4 +1,9 @@
-"""A realistic, fictional Sa Kaeo round: roster, filled returns with the mistakes districts make.
+"""A realistic, fictional Sa Kaeo round, run as the letter runs it, with the mistakes people make.
+
+Start of the round: the roster, one agreement per district, the agreements the districts send
+back (one district sends none, one leaves a target blank), the targets collected from them.
+End of the round: the templates with those targets locked, the filled returns, and the
+province's team results (one figure differs from the district's own, one is still missing).
 
 Deterministic: the same seed gives the same officers and values. Used by `pda-excel demo`, by
 scripts/make-samples (which refreshes sample_workbooks/) and by tests.
@@ -11,10 +16,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..core import keys
 from ..core.rubric import Kpi, Rubric
 from .roster import Roster
+
+if TYPE_CHECKING:
+    from .agreements import Collection
 
 DISTRICTS = (
     ("2701", "เมืองสระแก้ว"),
@@ -85,7 +94,19 @@ POSITIONS = (
 )
 NO_EMAIL = "2707"  # one district office without an address, so `mail` has one to list
 NOT_RETURNED = "2709"  # one district that sends nothing back
-DISTRICT_ENTERS_TARGETS = "2708"  # the province fixed no targets here: the district enters them
+# The district that returns no agreement: its targets are typed at the end of the round.
+DISTRICT_ENTERS_TARGETS = "2708"
+# Mistakes in the returned agreements: (district, officer index, key suffix, value).
+AGREEMENT_MISTAKES = (
+    ("2704", 1, "I1/denominator", None),  # left blank: not agreed, typed at the end instead
+    ("2703", 0, "I2/standard", "thai"),  # the same value typed in Thai digits, with a comma
+)
+# The province's team results: one figure that differs from the district's own entry, one not
+# yet reported by its work group (that district's team score cannot be computed), one typed in
+# Thai digits.
+TEAM_DIFFERS = ("2704", "T1", -6.5)
+TEAM_MISSING = ("2707", "T3")
+TEAM_THAI_DIGITS = ("2703", "T2")
 
 
 @dataclass(frozen=True)
@@ -155,12 +176,13 @@ def _rising_targets(base: int, n: int) -> list[int]:
     return [base + i * base // 4 for i in range(n)]
 
 
-def write_roster(path: Path, rubric: Rubric, seed: int = 2567) -> None:
-    """The sample roster as .xlsx (sheet 'roster' in Thai headers + sheet 'targets')."""
+def write_roster(path: Path, rubric: Rubric, seed: int = 2567, *, targets: bool = False) -> None:
+    """The sample roster as .xlsx (sheet 'roster' in Thai headers). Its targets are agreed at
+    the start of the round (agreement_values); with `targets` (a rubric that agrees nothing at
+    the start) the province fixes the references itself, in a sheet 'targets'."""
     import xlsxwriter
 
     rows = roster_rows(seed)
-    targets = targets_rows(rubric, rows, seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(
         str(path),
@@ -178,11 +200,13 @@ def write_roster(path: Path, rubric: Rubric, seed: int = 2567) -> None:
     ws.set_column(0, 0, 11)
     ws.set_column(1, 2, 32)
     ws.set_column(3, 6, 14)
-    ts = wb.add_worksheet("targets")
-    tkeys = ("person_id", "kpi", "min", "standard", "high")
-    ts.write_row(0, 0, tkeys, bold)
-    for r, row in enumerate(targets, start=1):
-        ts.write_row(r, 0, [row["person_id"], row["kpi"]] + [int(row[k]) for k in tkeys[2:]], body)
+    if targets:
+        ts = wb.add_worksheet("targets")
+        columns = ("person_id", "kpi", "min", "standard", "high")
+        ts.write_row(0, 0, columns, bold)
+        for r, row in enumerate(targets_rows(rubric, rows, seed), start=1):
+            refs = [int(row[k]) for k in columns[2:]]
+            ts.write_row(r, 0, [row["person_id"], row["kpi"], *refs], body)
     wb.close()
 
 
@@ -217,7 +241,10 @@ def kpi_values(
         put("percent", _pct(rng, _first_threshold(kpi) - 2, top))
     elif kpi.input == "ratio":
         den = rng.randint(10, 60)
-        put("denominator", den)
+        if targets and "denominator" in targets:  # agreed at the start: locked, not typed
+            den = int(targets["denominator"])
+        else:
+            put("denominator", den)
         put("numerator", rng.randint(int(den * 0.72) + 1, den))
     elif kpi.input == "steps":
         put("steps", rng.choice((2, 3, 4, 4, 5, 5)))
@@ -360,17 +387,181 @@ def _set_formats(path: Path, formats: dict[str, str]) -> None:
     wb.save(path)
 
 
-def write_sample_round(directory: Path, rubric: Rubric, seed: int = 2567) -> tuple[Path, Roster]:
-    """roster.xlsx, templates/ and returns/ of the sample round, in `directory`."""
-    from ..workbooks.template import write_templates
-    from .roster import load_roster
+def agreement_values(
+    rubric: Rubric, roster: Roster, code: str, seed: int = 2567
+) -> dict[str, object]:
+    """The targets one district's officers agree at the start, keyed as in the agreement: the
+    I2-style references, and the ratio targets the district would count at the end."""
+    import dataclasses
 
-    roster_path = directory / "roster.xlsx"
-    write_roster(roster_path, rubric, seed)
-    roster = load_roster(roster_path, rubric)
-    write_templates(rubric, roster, directory / "templates", now=_FIXED_TIME)
-    write_returns(rubric, roster, directory / "templates", directory / "returns", seed=seed)
-    return roster_path, roster
+    rows = targets_rows(rubric, roster_rows(seed), seed)
+    ids = ("person_id", "kpi")
+    refs = {
+        (r["person_id"], r["kpi"]): {k: Fraction(v) for k, v in r.items() if k not in ids}
+        for r in rows
+    }
+    values: dict[str, object] = {}
+    with_refs = dataclasses.replace(roster, targets={**roster.targets, **refs})
+    counted = return_values(rubric, with_refs, code, seed)
+    for officer in roster.districts[code].officers:
+        pid = officer.person_id
+        for kpi in rubric.agreed_kpis:
+            for fld in kpi.agreed:
+                key = keys.kpi_key(pid, kpi, fld)
+                agreed = refs.get((pid, kpi.id), {}).get(fld)
+                if agreed is not None:
+                    values[key] = int(agreed)
+                elif key in counted:
+                    values[key] = counted[key]
+    district, source, target = COPIED_ROW
+    if code == district:  # the officer whose results are a copy counts the same households
+        officers = roster.districts[code].officers
+        src, dst = officers[source].person_id, officers[target].person_id
+        for kpi in rubric.agreed_kpis:
+            if kpi.input == "ratio":
+                for fld in kpi.agreed:
+                    values[keys.kpi_key(dst, kpi, fld)] = values[keys.kpi_key(src, kpi, fld)]
+    return values
+
+
+def write_agreement_returns(
+    rubric: Rubric, roster: Roster, agreements_dir: Path, out_dir: Path, *, seed: int = 2567
+) -> list[Path]:
+    """Fill each district's agreement as the district would (one sends none back)."""
+    from ..core.thai import thai_digits
+    from ..workbooks.fill import fill_workbook
+    from ..workbooks.manifest import safe_filename
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for code, district in roster.districts.items():
+        if code == DISTRICT_ENTERS_TARGETS:
+            continue
+        values = agreement_values(rubric, roster, code, seed)
+        for where, nth, suffix, value in AGREEMENT_MISTAKES:
+            if where != code:
+                continue
+            key = f"{district.officers[nth].person_id}/{suffix}"
+            values[key] = thai_digits(f"{values[key]:,}") if value == "thai" else value
+        name = safe_filename(code, district.name)
+        fill_workbook(agreements_dir / name, values, out_dir / name)
+        written.append(out_dir / name)
+    return written
+
+
+def team_values(rubric: Rubric, roster: Roster, seed: int = 2567) -> dict[str, object]:
+    """The province's team results, keyed ``<district_code>/<KPI>``: the figures its work
+    groups hold (those the districts report too), with the planted differences."""
+    from ..core.thai import thai_digits
+    from ..intake.numbers import parse_number
+
+    typed = {(m.district, m.key): m.value for m in mistakes(roster)}
+    values: dict[str, object] = {}
+    for code in roster.districts:
+        own = return_values(rubric, roster, code, seed)
+        for (where, key), value in typed.items():  # what the district typed is its figure
+            parsed = parse_number(value, percent=True).value
+            if where == code and key in own and parsed is not None:
+                own[key] = float(parsed)
+        for kpi in rubric.province_kpis:
+            for fld in kpi.fields:
+                figure = own.get(keys.kpi_key(keys.TEAM, kpi, fld))
+                values[keys.kpi_key(code, kpi, fld)] = figure
+    code, kpi_id, change = TEAM_DIFFERS
+    key = f"{code}/{kpi_id}"
+    values[key] = round(float(str(values[key])) + change, 1)
+    values[f"{TEAM_MISSING[0]}/{TEAM_MISSING[1]}"] = None
+    key = f"{TEAM_THAI_DIGITS[0]}/{TEAM_THAI_DIGITS[1]}"
+    values[key] = thai_digits(values[key])
+    return values
+
+
+@dataclass(frozen=True)
+class SampleRound:
+    """Where the sample round's files are, in the order the letter makes them."""
+
+    directory: Path
+
+    @property
+    def roster(self) -> Path:
+        return self.directory / "roster.xlsx"
+
+    @property
+    def agreements(self) -> Path:
+        return self.directory / "agreements"
+
+    @property
+    def agreements_returned(self) -> Path:
+        return self.directory / "agreements-returned"
+
+    @property
+    def targets(self) -> Path:
+        return self.directory / "targets.xlsx"
+
+    @property
+    def templates(self) -> Path:
+        return self.directory / "templates"
+
+    @property
+    def returns(self) -> Path:
+        return self.directory / "returns"
+
+    @property
+    def team_sheet(self) -> Path:
+        return self.directory / "team-sheet.xlsx"
+
+    @property
+    def team_results(self) -> Path:
+        return self.directory / "team-results.xlsx"
+
+
+def write_start_of_round(
+    directory: Path, rubric: Rubric, seed: int = 2567
+) -> tuple[Roster, Collection | None]:
+    """The start of the round: roster, agreements, returned agreements, collected targets.
+
+    Returns the roster with the agreed targets, and the collection (with its findings). A
+    rubric that agrees nothing at the start gets the roster's own targets sheet instead."""
+    from ..workbooks.agreement import write_agreements
+    from ..workbooks.targets_book import write_targets_book
+    from .agreements import collect_agreements
+    from .roster import load_roster
+    from .targets import load_roster_targets
+
+    paths = SampleRound(directory)
+    if not rubric.agreed_kpis:
+        write_roster(paths.roster, rubric, seed, targets=True)
+        return load_roster(paths.roster, rubric), None
+    write_roster(paths.roster, rubric, seed)
+    roster = load_roster(paths.roster, rubric)
+    write_agreements(rubric, roster, paths.agreements, now=_FIXED_TIME)
+    write_agreement_returns(rubric, roster, paths.agreements, paths.agreements_returned, seed=seed)
+    collection = collect_agreements([paths.agreements_returned], rubric, roster, jobs=1)
+    write_targets_book(collection, paths.targets)
+    return load_roster_targets(paths.targets, rubric, roster), collection
+
+
+def write_end_of_round(directory: Path, rubric: Rubric, roster: Roster, seed: int = 2567) -> None:
+    """The end of the round: templates with the agreed targets locked, the filled returns, the
+    province's team sheet and its filled copy."""
+    from ..workbooks.fill import fill_workbook
+    from ..workbooks.team_sheet import write_team_sheet
+    from ..workbooks.template import write_templates
+
+    paths = SampleRound(directory)
+    write_templates(rubric, roster, paths.templates, now=_FIXED_TIME)
+    write_returns(rubric, roster, paths.templates, paths.returns, seed=seed)
+    if rubric.province_kpis:
+        write_team_sheet(rubric, roster, paths.team_sheet, now=_FIXED_TIME)
+        fill_workbook(paths.team_sheet, team_values(rubric, roster, seed), paths.team_results)
+
+
+def write_sample_round(directory: Path, rubric: Rubric, seed: int = 2567) -> tuple[Path, Roster]:
+    """The whole sample round in `directory` (see SampleRound); returns the roster's path and
+    the roster with the targets agreed at the start."""
+    roster, _ = write_start_of_round(directory, rubric, seed)
+    write_end_of_round(directory, rubric, roster, seed)
+    return SampleRound(directory).roster, roster
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -383,7 +574,9 @@ def main(argv: list[str] | None = None) -> None:
     target = Path(args[0] if args else "sample_workbooks")
     roster_path, roster = write_sample_round(target, load_rubric())
     print(f"{roster_path}: {len(roster.officers)} officers in {len(roster.districts)} districts")
-    print(f"{target / 'templates'}, {target / 'returns'}")
+    paths = SampleRound(target)
+    print(f"{paths.agreements}, {paths.agreements_returned}, {paths.targets}")
+    print(f"{paths.templates}, {paths.returns}, {paths.team_sheet}, {paths.team_results}")
 
 
 if __name__ == "__main__":

@@ -263,8 +263,9 @@ class DistrictBook:
         widths: Mapping[str, float],
         title: str,
         headers: Mapping[str, str],
+        hint: str | None = None,
     ) -> tuple[float, float]:
-        """Title, hint, hidden machine header and Thai header rows.
+        """Title, hint (by default the template's), hidden machine header and Thai header rows.
 
         Returns the printed height of the title and hint rows (first page only) and of the
         header row (repeated on every page).
@@ -275,7 +276,7 @@ class DistrictBook:
         ws.set_row(TITLE_ROW, title_points)
         title_fmt = self.fmt(bold=True, font_size=TITLE_SIZE, valign="vcenter", text_wrap=True)
         check(ws.merge_range(TITLE_ROW, 1, TITLE_ROW, last, title, title_fmt), "the title")
-        hint = thai.SHEET_HINT.format(instructions=keys.SHEET_INSTRUCTIONS)
+        hint = hint or thai.SHEET_HINT.format(instructions=keys.SHEET_INSTRUCTIONS)
         hint_points = lines_points(wrap_lines(hint, table, HINT_SIZE), HINT_SIZE)
         ws.set_row(HINT_ROW, hint_points)
         hint_fmt = self.fmt(font_color="#595959", text_wrap=True, font_size=HINT_SIZE)

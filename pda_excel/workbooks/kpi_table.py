@@ -58,6 +58,7 @@ def plan_kpi_table(
     sizes: tuple[float, ...],
     fixed: tuple[tuple[str, float], ...],
     overhead: float,
+    landscape: bool = True,
 ) -> TablePlan:
     """Choose the KPI title and criteria widths, and the text size, of a KPI sheet.
 
@@ -65,7 +66,8 @@ def plan_kpi_table(
     takes the widths and size that give the largest text on paper (size × scale), then, among
     equals, the widest criteria column, so that each level stays on one line where it can.
     `fixed` holds the widths of the other printed columns; `overhead` is the height printed
-    above a block's rows on its page (title, hint, header and heading rows).
+    above a block's rows on its page (title, hint, header and heading rows). A portrait page
+    suits a table much taller than wide (an officer's agreement, signatures included).
     """
     widths = dict(fixed)
     fixed_points = sum(column_points(w) for w in widths.values())
@@ -84,7 +86,7 @@ def plan_kpi_table(
                     lines = max(kpi_lines[kw][i], criteria_lines[cw][i])
                     height += max(lines_points(lines, size), low)
                 width = fixed_points + column_points(kw) + column_points(cw)
-                share = fit_share(width, height, True)
+                share = fit_share(width, height, landscape)
                 key = (math.floor(share * 100) * size, float(cw), float(kw))
                 if best is None or key > best[0]:
                     best = (key, TablePlan(float(kw), float(cw), size))

@@ -1,4 +1,8 @@
-"""The manifest of a folder of per-district workbooks, and the safe file names it lists."""
+"""A folder of per-district workbooks: writing them, the manifest listing them, safe file names.
+
+Both the end-of-round templates and the start-of-round agreements are such a folder, with the
+same manifest, so ``pda-excel mail`` sends either.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,15 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .atomic import atomic_path
+from .atomic import atomic_path, sha256_of
+
+if TYPE_CHECKING:
+    from ..round.roster import District, Roster
 
 MANIFEST_NAME = "manifest.csv"
 MANIFEST_COLUMNS = ("district_code", "district_name", "email", "file", "sha256", "people")
@@ -78,3 +86,42 @@ def write_manifest(out_dir: Path, rows: Iterable[ManifestRow]) -> None:
         writer.writerow([m.district_code, m.district_name, m.email, m.file, m.sha256, m.people])
     with atomic_path(out_dir / MANIFEST_NAME) as tmp:
         tmp.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def write_district_books(
+    roster: Roster,
+    out_dir: Path,
+    write_one: Callable[[District, Path], None],
+    progress: Callable[[District], None] | None = None,
+) -> list[ManifestRow]:
+    """One workbook per district of the roster in `out_dir` (written by `write_one`), plus
+    ``manifest.csv``.
+
+    Every file is written to a temporary name in `out_dir` and renamed when complete, so a
+    crash never leaves a half-written workbook under its real name.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    root = out_dir.resolve()
+    rows: list[ManifestRow] = []
+    used: dict[str, str] = {}
+    for code, district in roster.districts.items():
+        name = safe_filename(code, district.name)
+        if name.lower() in used:
+            raise ValueError(
+                f"districts {used[name.lower()]} and {code} would both be written to {name}"
+            )
+        used[name.lower()] = code
+        path = out_dir / name
+        if path.resolve().parent != root:  # pragma: no cover - safe_filename prevents it
+            raise ValueError(f"{name} would leave {out_dir}")
+        with atomic_path(path) as tmp:
+            write_one(district, tmp)
+            digest = sha256_of(tmp)
+        rows.append(
+            ManifestRow(code, district.name, district.email, name, digest, len(district.officers))
+        )
+        if progress is not None:
+            progress(district)
+    write_manifest(out_dir, rows)
+    return rows

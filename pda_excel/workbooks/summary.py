@@ -5,7 +5,8 @@ so it reads right without recalculation. Text that came from the inputs (names, 
 names, messages) is always written as text, never as a formula or link. A figure that was not
 computed is an empty cell, never 0. Thai labels live in thai.py. Each sheet is written by its own
 part (:mod:`summary_people`, :mod:`summary_districts`, :mod:`summary_levels`,
-:mod:`summary_findings`, :mod:`summary_provenance`, :mod:`summary_rubric`) over the shared
+:mod:`summary_findings`, :mod:`summary_origins`, :mod:`summary_provenance`,
+:mod:`summary_rubric`) over the shared
 :mod:`summary_sheet`.
 """
 
@@ -24,6 +25,7 @@ from .formats import TEXT_AS_TEXT
 from .summary_districts import DistrictsSheet
 from .summary_findings import FindingsSheet
 from .summary_levels import LevelsSheet
+from .summary_origins import OriginsSheet
 from .summary_people import PeopleSheet
 from .summary_provenance import ProvenanceSheet
 from .summary_review import ReviewSheet
@@ -36,6 +38,7 @@ class _Book(
     ReviewSheet,
     LevelsSheet,
     FindingsSheet,
+    OriginsSheet,
     ProvenanceSheet,
     RubricSheet,
 ):
@@ -66,6 +69,7 @@ def write_summary(
         book.review_sheet()
         book.levels()
         book.findings()
+        book.origins()
         book.provenance()
         book.rubric_sheet()
         wb.close()  # in memory until here: an error above leaves nothing half-written

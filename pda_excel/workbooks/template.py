@@ -17,8 +17,7 @@ from pathlib import Path
 from ..core import keys
 from ..core.rubric import Rubric
 from ..round.roster import District, Roster
-from .atomic import atomic_path, sha256_of
-from .manifest import ManifestRow, safe_filename, write_manifest
+from .manifest import ManifestRow, write_district_books
 from .template_instructions import InstructionsSheet
 from .template_kpis import KpiSheets
 from .template_meta import MetaSheet
@@ -66,34 +65,16 @@ def write_templates(
     now: dt.datetime | None = None,
     progress: Callable[[District], None] | None = None,
 ) -> list[ManifestRow]:
-    """One template per district of the roster in `out_dir`, plus ``manifest.csv``.
+    """One template per district of the roster in `out_dir`, plus ``manifest.csv``; the
+    roster's targets (agreed at the start of the round) are pre-filled and locked.
 
     Every file is written to a temporary name in `out_dir` and renamed when complete, so a
     crash never leaves a half-written workbook under its real name.
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    root = out_dir.resolve()
     generated_at = now or dt.datetime.now().astimezone()
-    rows: list[ManifestRow] = []
-    used: dict[str, str] = {}
-    for code, district in roster.districts.items():
-        name = safe_filename(code, district.name)
-        if name.lower() in used:
-            raise ValueError(
-                f"districts {used[name.lower()]} and {code} would both be written to {name}"
-            )
-        used[name.lower()] = code
-        path = out_dir / name
-        if path.resolve().parent != root:  # pragma: no cover - safe_filename prevents it
-            raise ValueError(f"{name} would leave {out_dir}")
-        with atomic_path(path) as tmp:
-            write_district_template(rubric, district, roster.targets_for(code), tmp, generated_at)
-            digest = sha256_of(tmp)
-        rows.append(
-            ManifestRow(code, district.name, district.email, name, digest, len(district.officers))
-        )
-        if progress is not None:
-            progress(district)
-    write_manifest(out_dir, rows)
-    return rows
+
+    def write_one(district: District, path: Path) -> None:
+        targets = roster.targets_for(district.code)
+        write_district_template(rubric, district, targets, path, generated_at)
+
+    return write_district_books(roster, out_dir, write_one, progress)

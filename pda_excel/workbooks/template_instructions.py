@@ -100,7 +100,9 @@ class InstructionsSheet(DistrictBook):
         line(t["generated"].format(when=when, office=self.office), "note")
         return rows
 
-    def instructions(self) -> None:
+    def instructions(self, lines: list[tuple[str, str, str | None]] | None = None) -> None:
+        """Write the instructions sheet: `lines` (text, style, colour swatch), by default the
+        end-of-round template's (instruction_lines)."""
         ws = self.wb.add_worksheet(keys.SHEET_INSTRUCTIONS)
         text_width = 62.0
         ws.set_column(0, 0, 3.5)
@@ -112,7 +114,7 @@ class InstructionsSheet(DistrictBook):
             "note": (self.fmt(text_wrap=True, font_color="#595959"), BODY_SIZE, False),
         }
         height, last = 0.0, 0
-        for i, (text, style, swatch) in enumerate(self.instruction_lines()):
+        for i, (text, style, swatch) in enumerate(lines or self.instruction_lines()):
             f, size, bold = styles[style]
             if swatch is not None:
                 ws.write_blank(i, 0, None, self.cell_fmt(swatch, locked=True))

@@ -126,7 +126,7 @@ class KpiSheets(DistrictBook):
                 row += 1
             first_row = row
             for kpi, text in zip(kpis, texts, strict=True):
-                locked = kpi.references if (owner, kpi.id) in self.targets else ()
+                locked = keys.locked_fields(kpi, self.targets.get((owner, kpi.id)))
                 specs = keys.kpi_cells(owner, kpi, locked)
                 row_key = specs[0].row_key
                 ws.write_string(row, col[keys.KEY_MARKER], row_key, key_fmt)

@@ -21,8 +21,13 @@ def _generator() -> str:
 class MetaSheet(DistrictBook):
     """The template writer's part that writes the ``_meta`` sheet (the reader's contract)."""
 
-    def meta(self) -> None:
-        expected = keys.district_cells(self.rubric, self.people, self.targets)
+    def meta(
+        self, expected: list[keys.CellSpec] | None = None, form: str = keys.FORM_RETURN
+    ) -> None:
+        """Write ``_meta``: the form's kind and identity, then where each of the `expected`
+        keyed cells (by default the end-of-round template's) was written."""
+        if expected is None:
+            expected = keys.district_cells(self.rubric, self.people, self.targets)
         kinds = {c.key: c.kind for c in expected}
         placed = {k: p.kind for k, p in self.placed.items()}
         if placed != kinds:  # pragma: no cover - the writer and the contract disagree
@@ -35,6 +40,7 @@ class MetaSheet(DistrictBook):
         text = self.fmt()
         pairs: list[tuple[str, object]] = [
             ("format_version", keys.TEMPLATE_FORMAT),
+            (keys.FORM_KEY, form),
             ("rubric_id", self.rubric.id),
             ("rubric_sha256", self.rubric.sha256),
             ("round", self.round),
