@@ -8,13 +8,14 @@ that the reader trusts instead of positions.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import xlsxwriter
-from xlsxwriter.utility import xl_range, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from ..core import keys, thai
@@ -105,7 +106,21 @@ class _Placed(NamedTuple):  # a tuple: one is made for every keyed cell of every
 
     @property
     def a1(self) -> str:
-        return str(xl_rowcol_to_cell(self.row, self.col))
+        return f"{_column_name(self.col)}{self.row + 1}"
+
+
+@functools.lru_cache(maxsize=256)
+def _column_name(col: int) -> str:
+    """Column letters ("A", "AB"): the same few columns in every keyed cell of every template."""
+    return str(xl_col_to_name(col))
+
+
+def _a1_range(first_row: int, first_col: int, last_row: int, last_col: int) -> str:
+    """A1 text of a range, e.g. B5 or B5:B9, as xlsxwriter's xl_range writes it."""
+    first = f"{_column_name(first_col)}{first_row + 1}"
+    if (first_row, first_col) == (last_row, last_col):
+        return first
+    return f"{first}:{_column_name(last_col)}{last_row + 1}"
 
 
 def _cell_ranges(cells: Iterable[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
@@ -219,7 +234,7 @@ class DistrictBook:
                         )
                 ranges = _cell_ranges(cells)
                 if len(ranges) > 1 or ranges[0][0] != ranges[0][2]:
-                    options["multi_range"] = " ".join(xl_range(*r) for r in ranges)
+                    options["multi_range"] = " ".join(_a1_range(*r) for r in ranges)
                 row, col = ranges[0][:2]
                 check(ws.data_validation(row, col, row, col, options), "a data validation")
         self._rules.clear()

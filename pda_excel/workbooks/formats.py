@@ -96,6 +96,7 @@ class Formats:
         self._formats: dict[tuple[tuple[str, Any], ...], Format] = {}
         self._quick: dict[tuple[tuple[str, Any], ...], Format] = {}
         self._roles: dict[tuple[str, tuple[tuple[str, Any], ...]], Format] = {}
+        self._quick_roles: dict[tuple[Any, ...], Format] = {}
 
     def get(self, props: Mapping[str, Any]) -> Format:
         """One shared Format per distinct set of properties."""
@@ -112,8 +113,13 @@ class Formats:
 
     def role(self, role: str, **props: Any) -> Format:
         """The format of a table cell by role (see :func:`role_props`)."""
+        quick = (role, *props.items())  # call sites repeat the same arguments: skip the sort
+        found = self._quick_roles.get(quick)
+        if found is not None:
+            return found
         key = (role, tuple(sorted(props.items())))
         found = self._roles.get(key)
         if found is None:
             found = self._roles[key] = self.get(role_props(role, props))
+        self._quick_roles[quick] = found
         return found

@@ -71,17 +71,19 @@ class SummarySheet(DistrictBook):
         }
         score_fmt = self.cell_fmt("preview", num_format="0." + "0" * sc.decimals)
         text_fmt, number_fmt = self.cell_fmt("text"), self.cell_fmt("number")
+        key_fmt, input_fmt = self.cell_fmt("key"), self.cell_fmt("input")
+        preview_fmt = self.cell_fmt("preview")
         row = FIRST_DATA_ROW
         for index, person in enumerate(self.people):
             specs = {s.field: s for s in keys.person_cells(person.person_id)}
-            ws.write_string(row, col[keys.KEY_MARKER], person.person_id, self.cell_fmt("key"))
+            ws.write_string(row, col[keys.KEY_MARKER], person.person_id, key_fmt)
             ws.write_number(row, col["no"], index + 1, number_fmt)
             ws.write_string(row, col["name"], person.name, text_fmt)
             ws.write_string(row, col["position"], person.position, text_fmt)
             probation = thai.YES if person.probation else "-"
             ws.write_string(row, col["probation"], probation, number_fmt)
             comp_col = col[keys.COMPETENCY]
-            ws.write_blank(row, comp_col, None, self.cell_fmt("input"))
+            ws.write_blank(row, comp_col, None, input_fmt)
             self.validate(ws, row, comp_col, competency_dv)
             self.place(specs[keys.COMPETENCY], sheet, row, comp_col)
             formulas = score_formulas(
@@ -93,7 +95,7 @@ class SummarySheet(DistrictBook):
                 person.probation,
             )
             for field in keys.PERSON_PREVIEWS:
-                f = self.cell_fmt("preview") if field == "band" else score_fmt
+                f = preview_fmt if field == "band" else score_fmt
                 check(
                     ws.write_formula(row, col[field], formulas[field], f, ""),
                     f"the {field} formula of {person.person_id}",
