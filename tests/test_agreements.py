@@ -477,3 +477,15 @@ def test_a_target_not_agreed_at_the_start_is_a_finding(
     assert other.get("agreed") in (["min", "standard", "high"], None)  # None: not applicable
     late_kpi = person(result2, "2702002")["kpis"]["I1"]  # type: ignore[index]
     assert late_kpi["agreed"] == [] and late_kpi["targets"] == {"denominator": 10}
+
+
+def test_mail_plans_the_agreements_with_their_own_letter_and_deadline(start: Start) -> None:
+    from pda_excel.round.mail import load_template, plan_form, plan_mail, template_values
+
+    plan = plan_mail(start.blank / MANIFEST_NAME)
+    assert [job.form for job in plan.jobs] == ["agreement"] * 3
+    assert plan_form(plan) == "agreement"
+    subject, body = load_template(None, plan_form(plan))
+    assert "แบบข้อตกลงตัวชี้วัดและค่าเป้าหมาย" in subject and "ลงนาม" in body
+    values = template_values(plan.jobs[0], start.rubric)
+    assert values["deadline"] == "๑๑ มีนาคม ๒๕๖๗"  # the start of the round's, not the end's

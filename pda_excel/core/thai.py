@@ -886,7 +886,7 @@ TEAM_SHEET_LINES = (
     "ร้อยละพิมพ์เป็นตัวเลข เช่น 85 หมายถึงร้อยละ 85 • ตัวชี้วัดแบบขั้นตอนพิมพ์ขั้นสูงสุดที่ทำสำเร็จ (0–{steps})",
     "ช่องที่เว้นว่างไม่ใช่ศูนย์: อำเภอที่ยังไม่มีผลของจังหวัดจะยังคิดคะแนนรายทีมไม่ได้ • ผลที่อำเภอกรอกเองใช้ตรวจทานเท่านั้น",
 )
-TEAM_SHEET_HEADERS = {"district_code": "รหัสอำเภอ", "district_name": "อำเภอ", "people": "จำนวนคน"}
+TEAM_SHEET_HEADERS = {"key": "รหัสอำเภอ", "district_name": "อำเภอ", "people": "จำนวนคน"}
 
 # `pda-excel demo`: the steps of the sample round, in the letter's order.
 DEMO_STEPS = {

@@ -1,9 +1,12 @@
 """E-mail each district its workbook: plan from manifest.csv, render a text template, draft or send.
 
-The manifest written by ``pda-excel templates`` is the only source of addresses and files, and
-each attachment is checked against the manifest's sha256 so a workbook edited after it was
-generated is never sent. Messages are written as .eml drafts (to review or send from a mail
-client) or sent over SMTP; either way one bad district never stops the others.
+The manifest written by ``pda-excel templates`` (or ``pda-excel agreements``: the same columns)
+is the only source of addresses and files, and each attachment is checked against the
+manifest's sha256 so a workbook edited after it was generated is never sent. The kind of form
+attached (its ``_meta`` says) picks the built-in letter and the deadline it gives: the start of
+the round's for an agreement, the end of the round's for a template. Messages are written as
+.eml drafts (to review or send from a mail client) or sent over SMTP; either way one bad
+district never stops the others.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ from ..workbooks import atomic
 from ..workbooks.atomic import sha256_of
 
 DEFAULT_TEMPLATE = "mail-template.txt"
+# The built-in letter and the rubric deadline it names, by the form attached (keys.FORM_*).
+FORM_TEMPLATES = {"return": DEFAULT_TEMPLATE, "agreement": "mail-agreement.txt"}
+FORM_DEADLINES = {"return": "scoring", "agreement": "targets"}
 PASSWORD_ENV = "PDA_SMTP_PASSWORD"
 MANIFEST_COLUMNS = ("district_code", "district_name", "email", "file", "sha256", "people")
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -66,6 +72,7 @@ class MailJob:
     to: str
     attachment: Path
     people: int = 0
+    form: str = "return"  # the kind of form attached (keys.FORM_*)
 
 
 @dataclass
@@ -196,8 +203,30 @@ def plan_mail(manifest: Path) -> MailPlan:
                 "so generate the templates again rather than send it"
             )
             continue
-        plan.jobs.append(MailJob(code, name, email, attachment, int(people_text)))
+        job = MailJob(code, name, email, attachment, int(people_text), form_of(attachment))
+        plan.jobs.append(job)
     return plan
+
+
+def form_of(workbook: Path) -> str:
+    """The kind of form a generated workbook is (its ``_meta`` setting ``form``); a workbook
+    that does not say is an end-of-round template."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        rows = CalamineWorkbook.from_path(str(workbook)).get_sheet_by_name("_meta").to_python()
+    except Exception:  # not ours to judge here: the sha256 above vouched for the file
+        return "return"
+    for row in rows:
+        if len(row) > 1 and row[0] == "form" and str(row[1]) in FORM_TEMPLATES:
+            return str(row[1])
+    return "return"
+
+
+def plan_form(plan: MailPlan) -> str:
+    """The kind of form every workbook of a plan is (the templates' when they differ)."""
+    forms = {job.form for job in plan.jobs}
+    return forms.pop() if len(forms) == 1 else "return"
 
 
 # -- the template -------------------------------------------------------------------------------
@@ -219,15 +248,16 @@ def _check_placeholders(text: str, where: str) -> None:
         )
 
 
-def load_template(path: Path | None = None) -> tuple[str, str]:
+def load_template(path: Path | None = None, form: str = "return") -> tuple[str, str]:
     """(subject, body) templates: line 1 ``Subject: ...``, a blank line, then the body.
 
-    Without ``path`` the packaged Thai template is used. Every placeholder is checked here so a
-    typo is reported before any message is built.
+    Without ``path`` the packaged Thai letter for the `form` sent is used. Every placeholder is
+    checked here so a typo is reported before any message is built.
     """
     if path is None:
-        source = f"built-in {DEFAULT_TEMPLATE}"
-        text = resources.files("pda_excel.data").joinpath(DEFAULT_TEMPLATE).read_text("utf-8")
+        name = FORM_TEMPLATES.get(form, DEFAULT_TEMPLATE)
+        source = f"built-in {name}"
+        text = resources.files("pda_excel.data").joinpath(name).read_text("utf-8")
     else:
         source = str(path)
         try:
@@ -249,9 +279,11 @@ def load_template(path: Path | None = None) -> tuple[str, str]:
     return subject, body
 
 
-def return_deadline(rubric: Rubric) -> Deadline | None:
-    """The date districts return the workbook by: the ``scoring`` deadline, else the last one."""
-    return rubric.deadline("scoring") or (rubric.deadlines[-1] if rubric.deadlines else None)
+def return_deadline(rubric: Rubric, form: str = "return") -> Deadline | None:
+    """The date districts return the workbook by: the ``targets`` deadline for an agreement,
+    the ``scoring`` one for a template, else the last one."""
+    key = FORM_DEADLINES.get(form, "scoring")
+    return rubric.deadline(key) or (rubric.deadlines[-1] if rubric.deadlines else None)
 
 
 def template_values(job: MailJob, rubric: Rubric) -> dict[str, str]:
@@ -268,7 +300,7 @@ def template_values(job: MailJob, rubric: Rubric) -> dict[str, str]:
         "people": thai_digits(job.people),
         "file_name": job.attachment.name,
     }
-    deadline = return_deadline(rubric)
+    deadline = return_deadline(rubric, job.form)
     if deadline is not None:
         values["deadline"] = date_long(deadline.date)
         values["deadline_short"] = date_short(deadline.date)

@@ -179,8 +179,11 @@ class _AgreementWriter(InstructionsSheet, KpiSheets, MetaSheet):
             ),
             "group": self.fmt(bold=True, valign="vcenter"),
         }
-        inputs = {
-            f: self.cell_fmt("input", text_wrap=False, shrink=f in MONEY_FIELDS) for f in targets
+        inputs = {  # baht with thousands separators and satang, so 97,000.00 reads at a glance
+            f: self.cell_fmt("input", text_wrap=False, shrink=True, num_format="#,##0.00")
+            if f in MONEY_FIELDS
+            else self.cell_fmt("input", text_wrap=False)
+            for f in targets
         }
         target_points = sum(column_points(widths[f]) for f in targets)
         row = FIRST_DATA_ROW

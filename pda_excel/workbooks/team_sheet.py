@@ -36,6 +36,7 @@ from .print_layout import (
     footer_font,
     footer_text,
     lines_points,
+    pages_tall,
     text_lines,
     wrap_lines,
 )
@@ -94,14 +95,17 @@ def write_team_sheet(
         )
         title_fmt = formats.get({"bold": True, "font_size": TITLE_SIZE, "text_wrap": True})
         check(ws.merge_range(TITLE_ROW, 0, TITLE_ROW, last, title, title_fmt), "the title")
-        ws.set_row(TITLE_ROW, lines_points(wrap_lines(title, table, TITLE_SIZE, True), TITLE_SIZE))
+        height = lines_points(wrap_lines(title, table, TITLE_SIZE, True), TITLE_SIZE)
+        ws.set_row(TITLE_ROW, height)
         steps = max((k.steps_max for k in rubric.province_kpis if "steps" in k.fields), default=5)
         note_fmt = formats.get({"text_wrap": True, "font_color": "#595959"})
         row = FIRST_LINE_ROW
         for text in thai.TEAM_SHEET_LINES:
             text = text.format(steps=steps)
             check(ws.merge_range(row, 0, row, last, text, note_fmt), "an instruction")
-            ws.set_row(row, lines_points(wrap_lines(text, table, BODY_SIZE), BODY_SIZE))
+            points = lines_points(wrap_lines(text, table, BODY_SIZE), BODY_SIZE)
+            ws.set_row(row, points)
+            height += points
             row += 1
         machine, groups_row, header_row = row, row + 1, row + 2
         key_fmt = formats.get({"font_size": 8, "font_color": KEY_FONT_COLOUR})
@@ -130,6 +134,7 @@ def write_team_sheet(
             )
             c += len(inputs)
         ws.set_row(groups_row, lines_points(group_lines, HEADER_SIZE))
+        height += lines_points(group_lines, HEADER_SIZE)
         header_lines = 1
         for c, (kpi, fld) in enumerate(columns, start=len(FIXED)):
             unit = KIND_UNITS.get(fld, f"({thai.FIELD_HEADERS.get(fld, fld)})")
@@ -137,6 +142,7 @@ def write_team_sheet(
             ws.write_string(header_row, c, label, head)
             header_lines = max(header_lines, text_lines(label, KPI_WIDTH, HEADER_SIZE, True))
         ws.set_row(header_row, lines_points(header_lines, HEADER_SIZE))
+        height += lines_points(header_lines, HEADER_SIZE)
         ws.repeat_rows(machine, header_row)
         ws.freeze_panes(header_row + 1, 2)
         text_fmt, number_fmt = formats.role("text"), formats.role("number")
@@ -153,11 +159,12 @@ def write_team_sheet(
                 check(ws.data_validation(row, c, row, c, options), "a data validation")
                 placed.append((keys.kpi_key(code, kpi, fld), str(xl_rowcol_to_cell(row, c))))
             ws.set_row(row, lines_points(1, BODY_SIZE))
+            height += lines_points(1, BODY_SIZE)
             row += 1
         ws.set_paper(A4_PAPER)
         ws.set_landscape()
         ws.set_margins(**MARGINS)
-        ws.fit_to_pages(1, 0)
+        ws.fit_to_pages(1, pages_tall(table, height, True))
         check(ws.print_area(0, 0, row - 1, last), "the print area")
         font = footer_font(FOOTER_SIZE)
         left = footer_text(rubric.organisation or rubric.id)
