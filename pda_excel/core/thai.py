@@ -201,6 +201,9 @@ INPUT_KINDS = {
     "template": "แม่แบบข้อความ",
     "attachment": "ไฟล์แนบ",
     "previous": "ผลการประเมินรอบก่อน",
+    "agreement": "แบบข้อตกลงที่อำเภอส่งกลับ",
+    "targets": "ไฟล์ค่าเป้าหมายที่ตกลงไว้ต้นรอบ",
+    "team_results": "ไฟล์ผลรายทีมของจังหวัด",
 }
 # Why writing failed, by errno name; anything else shows the system's own words.
 OUTPUT_REASONS = {
