@@ -924,6 +924,90 @@ ORIGIN_HEADERS = {
 }
 ORIGIN_NO_TEAM_FILE = "ไม่ได้ระบุไฟล์ผลรายทีมของจังหวัด ผลรายทีมที่ใช้เป็นตัวเลขที่อำเภอกรอก"
 
+# -- the round folder, the tracker and the page ------------------------------------------------
+
+SETTING_LABELS = {
+    "rubric": "เกณฑ์การประเมิน",
+    "roster": "ทะเบียนรายชื่อ",
+    "targets": "ค่าเป้าหมายที่ตกลงไว้ต้นรอบ",
+    "team_results": "ผลตัวชี้วัดรายทีมของจังหวัด",
+}
+ROUND_ERRORS = {
+    "not_round": "{folder} ไม่ใช่โฟลเดอร์รอบการประเมิน (ไม่มี round.json) สร้างด้วย pda-excel init {folder} --roster ทะเบียนรายชื่อ.xlsx (not a round folder)",
+    "bad_record": "{file} อ่านไม่ได้หรือไม่ใช่ไฟล์ของรอบการประเมิน: {detail} (round.json is not valid)",
+    "exists": "{folder} เป็นโฟลเดอร์รอบการประเมินอยู่แล้ว ถ้าต้องการเปลี่ยนไฟล์ตั้งค่า ใช้ pda-excel init {folder} --update --roster ไฟล์ใหม่ (already a round folder)",
+    "not_empty": "{folder} มีไฟล์อื่นอยู่แล้ว กรุณาระบุโฟลเดอร์ใหม่หรือโฟลเดอร์ว่าง (the folder is not empty)",
+    "bad_suffix": "{what} {file} ต้องเป็นไฟล์ {valid} (wrong file type)",
+    "unreadable": "อ่าน{what} {file} ไม่ได้: {detail} (cannot read the file)",
+    "setting_gone": "ไม่พบไฟล์{what} {file} กรุณาคัดลอกกลับมาหรือระบุไฟล์ใหม่ด้วย --update (the setting's file is gone)",
+    "round_and_option": "{folder} เป็นโฟลเดอร์รอบการประเมิน ซึ่งมีไฟล์ตั้งค่าของรอบอยู่แล้ว ไม่ต้องระบุ {option} (a round folder brings its own settings)",
+    "write": "เขียน {target} ไม่ได้: {detail} (cannot write)",
+    "missing_args": "ระบุโฟลเดอร์รอบการประเมิน หรือระบุ {options} (give a round folder or {english})",
+}
+ROUND_MESSAGES = {
+    "created": "สร้างโฟลเดอร์รอบการประเมิน {folder} แล้ว",
+    "updated": "ปรับไฟล์ตั้งค่าของ {folder} แล้ว: {changed}",
+    "unchanged": "ไฟล์ตั้งค่าของ {folder} ไม่มีการเปลี่ยนแปลง",
+    "setting": "  {label}: {file}  sha256 {sha256}",
+    "next": "ขั้นต่อไป: pda-excel templates {folder}  แล้ว pda-excel serve {folder}",
+    "changed_warning": "คำเตือน: {file} ถูกแก้ไขหลังจากคัดลอกเข้ามาในรอบการประเมิน (sha256 เดิม {old}, ตอนนี้ {new}) ถ้าตั้งใจแก้ ให้ยืนยันด้วย pda-excel init {folder} --update",
+}
+TRACKER = {
+    "title": "ติดตามการส่งแบบประเมิน {rubric} รอบการประเมินที่ {round}/{year}",
+    "deadline": "กำหนดส่ง: {title} {date} — {when}",
+    "no_deadline": "กำหนดส่ง: เกณฑ์ไม่ได้ระบุวันกำหนดส่ง",
+    "days_left": "เหลืออีก {n} วัน",
+    "due_today": "ครบกำหนดวันนี้",
+    "days_past": "เลยกำหนดมาแล้ว {n} วัน",
+    "counts": "ข้อมูล ณ {today}: ได้รับแล้ว {received} จาก {total} อำเภอ, ต้องดำเนินการ {attention} อำเภอ",
+    "left": "เหลือ {n} วัน",
+    "late_missing": "เลยกำหนด {n} วัน",
+    "late_returned": "ส่งช้า {n} วัน",
+    "on_time": "ตรงเวลา",
+    "nothing_to_do": "ไม่มีอำเภอที่ต้องดำเนินการในตอนนี้",
+    "hidden": "ไม่แสดงอีก {n} อำเภอที่ยังไม่ต้องดำเนินการ (ดูทุกอำเภอด้วย --all)",
+    "other_files": "ไฟล์ในกล่องรับที่ไม่ทราบว่าเป็นของอำเภอใด:",
+    "ignored_files": "ไฟล์ในกล่องรับที่ไม่ใช่ไฟล์ตาราง (.xlsx .xlsm .xls .ods) จึงไม่นำมารวมผล:",
+    "setting_changed": "คำเตือน: {file} ถูกแก้ไขหลังจากคัดลอกเข้ามาในรอบการประเมิน ถ้าตั้งใจแก้ ให้ยืนยันด้วย pda-excel init {folder} --update แล้วสร้างแบบฟอร์มใหม่ถ้าจำเป็น",
+    "setting_gone": "คำเตือน: ไม่พบไฟล์ {file} ของรอบการประเมิน กรุณาคัดลอกกลับมา หรือระบุไฟล์ใหม่ด้วย pda-excel init {folder} --update",
+}
+TRACKER_HEADERS = (
+    "รหัส",
+    "อำเภอ",
+    "แบบฟอร์ม",
+    "อีเมล",
+    "ไฟล์ที่ได้รับ",
+    "ผิด/เตือน",
+    "คิดคะแนน/ไม่ครบ/ทั้งหมด",
+    "กำหนดส่ง",
+    "สิ่งที่ต้องทำ",
+)
+TEMPLATE_LABELS = {
+    "none": "ยังไม่สร้าง",
+    "made": "สร้างแล้ว",
+    "changed": "ไฟล์ถูกแก้",
+    "outdated": "ต้องสร้างใหม่",
+}
+MAIL_LABELS = {"none": "ยังไม่ส่ง", "no_email": "ไม่มีอีเมล", "draft": "ร่างแล้ว", "sent": "ส่งแล้ว"}
+RETURNED_LABELS = {
+    "received": "ได้รับ",
+    "conflict": "ไฟล์ขัดกัน",
+    "rejected": "อ่านไม่ได้",
+    "missing": "ยังไม่ได้รับ",
+}
+NEXT_ACTIONS = {
+    "make_templates": "สร้างแบบฟอร์ม",
+    "remake_templates": "สร้างแบบฟอร์มใหม่ (ไฟล์ตั้งค่าเปลี่ยนหรือแบบฟอร์มถูกแก้)",
+    "send_mail": "ส่งแบบฟอร์มทางอีเมล",
+    "wait": "รอไฟล์ตอบกลับ",
+    "chase": "ติดตามไฟล์ (เลยกำหนด {days_late} วัน)",
+    "resolve_conflict": "มีหลายไฟล์ที่ต่างกัน: ย้ายไฟล์ที่ไม่ใช้ออกให้เหลือไฟล์เดียว",
+    "ask_new_file": "ขอไฟล์ใหม่จากอำเภอ (ไฟล์ที่ได้รับใช้ไม่ได้)",
+    "send_back": "ส่งสำเนาที่ระบายสีกลับให้อำเภอแก้ไข",
+    "ask_missing": "ขอข้อมูลที่ยังขาดจากอำเภอ",
+    "done": "เรียบร้อย",
+}
+
 # The page (pda-excel serve): titles, messages, and why a request is refused.
 WEB_TITLES = {
     "tracker": "ติดตามการส่งแบบประเมิน",
