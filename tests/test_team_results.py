@@ -424,14 +424,20 @@ def test_the_summary_says_whose_figure_and_which_targets_were_agreed(
     team = load_team_results(end.team_csv(tmp_path / "team.csv"), end.rubric, end.roster)
     out = tmp_path / "summary.xlsx"
     write_summary(end.run(team), out)
-    rows = (
-        CalamineWorkbook.from_path(str(out))
-        .get_sheet_by_name(thai.SUMMARY_SHEETS["origins"])
-        .to_python()
-    )
-    flat = [[str(v) for v in r] for r in rows]
-    agreed = [r for r in flat if thai.ORIGIN_LABELS["agreed"] in r]
-    assert len(agreed) == 7 + 6  # every I1, and every I2 but the one not applicable
+    wb = CalamineWorkbook.from_path(str(out))
+
+    def sheet(key: str) -> list[list[str]]:
+        rows = wb.get_sheet_by_name(thai.SUMMARY_SHEETS[key]).to_python()
+        return [[str(v) for v in r] for r in rows]
+
+    flat = sheet("targets")
+    officers = [r for r in flat if thai.ORIGIN_LABELS["agreed"] in r]
+    assert len(officers) == 7  # one row per officer
+    agreed = sum(r.count(thai.ORIGIN_LABELS["agreed"]) for r in flat)
+    assert agreed == 7 + 6  # every I1, and every I2 but the one not applicable
+    na = next(r for r in officers if r[2] == "นายณัฐพล มั่นคง")  # 2702002: I2 not applicable
+    assert thai.NOT_APPLICABLE in na
+    flat = sheet("team")
     team_rows = [r for r in flat if r[-1] == thai.ORIGIN_LABELS["province"]]
     assert len(team_rows) == 9
     t1 = next(r for r in team_rows if r[1] == NAMES["2701"] and r[2].startswith("T1"))

@@ -389,7 +389,8 @@ SUMMARY_SHEETS = {
     "provenance": "ที่มาของข้อมูล",
     "rubric": "เกณฑ์การประเมิน",
     "review": "ข้อสังเกตสำหรับคณะกรรมการ",
-    "origins": "เป้าหมายและผลรายทีม",
+    "targets": "ค่าเป้าหมายที่ใช้",
+    "team": "ผลรายทีมจังหวัดและอำเภอ",
 }
 SUMMARY_TITLES = {
     "people": "แบบสรุปคะแนนผลการประเมินผลการปฏิบัติราชการ รายบุคคล",
@@ -904,7 +905,7 @@ DEMO_STEPS = {
     "annotated": "9. ไฟล์ที่ต้องส่งกลับให้อำเภอแก้ไข (check --annotate): {path}  {files} ไฟล์",
 }
 
-# The summary's sheet of agreed targets and team figures (SUMMARY_SHEETS["origins"]).
+# The summary's sheets of the targets used and the team figures (SUMMARY_SHEETS "targets", "team").
 ORIGIN_TITLES = {
     "targets": "ค่าเป้าหมายที่ใช้คิดคะแนน: ตกลงไว้ต้นรอบหรือไม่",
     "team": "ผลตัวชี้วัดรายทีม: ผลของจังหวัดและผลที่อำเภอกรอก",

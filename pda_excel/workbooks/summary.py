@@ -25,7 +25,7 @@ from .formats import TEXT_AS_TEXT
 from .summary_districts import DistrictsSheet
 from .summary_findings import FindingsSheet
 from .summary_levels import LevelsSheet
-from .summary_origins import OriginsSheet
+from .summary_origins import OriginsSheets
 from .summary_people import PeopleSheet
 from .summary_provenance import ProvenanceSheet
 from .summary_review import ReviewSheet
@@ -38,7 +38,7 @@ class _Book(
     ReviewSheet,
     LevelsSheet,
     FindingsSheet,
-    OriginsSheet,
+    OriginsSheets,
     ProvenanceSheet,
     RubricSheet,
 ):
@@ -69,7 +69,8 @@ def write_summary(
         book.review_sheet()
         book.levels()
         book.findings()
-        book.origins()
+        book.targets_sheet()
+        book.team_sheet()
         book.provenance()
         book.rubric_sheet()
         wb.close()  # in memory until here: an error above leaves nothing half-written
