@@ -37,7 +37,6 @@ class MetaSheet(DistrictBook):
                 f"template cells differ from layout: missing {missing}, extra {extra}"
             )
         ws = self.wb.add_worksheet(keys.META_SHEET)
-        text = self.fmt()
         pairs: list[tuple[str, object]] = [
             ("format_version", keys.TEMPLATE_FORMAT),
             (keys.FORM_KEY, form),
@@ -49,20 +48,22 @@ class MetaSheet(DistrictBook):
             ("generated_at", self.generated_at.isoformat(timespec="seconds")),
             ("generator", _generator()),
         ]
+        # Plain cells in the workbook's default font: a hidden table for the reader, not a form
+        # (a format on each of its thousands of cells would only cost time).
         for row, (key, value) in enumerate(pairs):
-            ws.write_string(row, 0, key, text)
+            ws.write_string(row, 0, key)
             if isinstance(value, int):
-                ws.write_number(row, 1, value, text)
+                ws.write_number(row, 1, value)
             else:
-                ws.write_string(row, 1, str(value), text)
+                ws.write_string(row, 1, str(value))
         row = len(pairs) + 1
         for c, name in enumerate(keys.META_TABLE_HEADER):
-            ws.write_string(row, c, name, text)
+            ws.write_string(row, c, name)
         for spec in expected:
             row += 1
             p = self.placed[spec.key]
             for c, value in enumerate((spec.key, p.sheet, p.a1, p.kind)):
-                ws.write_string(row, c, value, text)
+                ws.write_string(row, c, value)
         ws.set_column(0, 0, 24)
         ws.set_column(1, 1, 40)
         ws.set_column(2, 3, 10)
