@@ -2,7 +2,9 @@
 
 A roster is a .csv or .xlsx with a header row. Canonical columns are ``person_id, name,
 position, district_code, district_name, email`` (Thai headers accepted), optional ``probation``;
-an .xlsx may have a ``targets`` sheet (person_id, kpi, min, standard, high). Every problem is
+an .xlsx may have a ``targets`` sheet (person_id, kpi, min, standard, high, and a column per
+other field a KPI agrees at the start, e.g. denominator; round/targets.py reads the same sheet
+from the file ``agreements collect`` writes). Every problem is
 collected and reported with its row number; a roster with problems is refused as a whole.
 
 District codes and person ids typed with Thai digits are the same codes (``๒๗๐๒`` is ``2702``).
