@@ -1704,3 +1704,12 @@ def test_small_stream_without_mini_stream_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "small.xls"
     path.write_bytes(cfb({"Workbook": b"\x09\x08\x10\x00" + b"\0" * 200}))
     assert "mini stream" in assert_error(inspect(path), "corrupt").detail
+
+
+def test_ods_with_an_empty_sheet_name_on_the_slow_path_is_a_finding_not_a_crash() -> None:
+    """Found by the fuzz test: an empty ``table:name=""`` beside a bad repeat count ("1.5")."""
+    repro = Path(__file__).parent / "data" / "repro" / "empty-sheet-name.ods"
+    intake = inspect_file(repro)
+    assert intake.format == "ods"
+    assert intake.codes == ["corrupt"]
+    assert intake.data is None

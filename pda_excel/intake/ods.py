@@ -274,7 +274,7 @@ def _scan_ods_slow(xml: bytes, lim: Limits, intake: Intake) -> dict[str, bytes]:
                     # calamine reads a string cell's text up to the first cell end inside it
                     raise Reject("unsupported_format", "a table nested inside a table cell")
                 found = _NAME.search(m.group(3))
-                raw_name = (found.group(1) or found.group(2)) if found else b""
+                raw_name = (found.group(1) or found.group(2) or b"") if found else b""
                 sheet = html.unescape(raw_name.decode("utf-8", "replace"))
                 scan = SheetScan()
                 runs = []
