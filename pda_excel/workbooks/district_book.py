@@ -297,12 +297,13 @@ class DistrictBook:
         hint_fmt = self.fmt(font_color="#595959", text_wrap=True, font_size=HINT_SIZE)
         check(ws.merge_range(HINT_ROW, 1, HINT_ROW, last, hint, hint_fmt), "the hint")
         machine = self.fmt(font_size=8, font_color=KEY_FONT_COLOUR)
+        header_fmt, key_fmt = self.cell_fmt("header"), self.cell_fmt("key")
         header_lines = 1
         for col, field in enumerate(fields):
             check(ws.write_string(MACHINE_ROW, col, field, machine), "the machine header")
             header = headers[field]
-            check(ws.write_string(HEADER_ROW, col, header, self.cell_fmt("header")), "a header")
-            col_fmt = self.cell_fmt("key") if field == keys.KEY_MARKER else None
+            check(ws.write_string(HEADER_ROW, col, header, header_fmt), "a header")
+            col_fmt = key_fmt if field == keys.KEY_MARKER else None
             ws.set_column(col, col, widths[field], col_fmt)
             if field != keys.KEY_MARKER:
                 lines = text_lines(header, widths[field], HEADER_SIZE, True)

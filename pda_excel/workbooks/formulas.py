@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any, TypeVar, cast
 
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
@@ -19,6 +20,8 @@ from xlsxwriter.worksheet import Worksheet
 from ..core import thai
 from ..core.inputs import KINDS
 from ..core.rubric import Condition, Kpi, Rubric, format_number
+
+_T = TypeVar("_T")
 
 
 @functools.lru_cache(maxsize=1024)  # the same few constants in every officer's formulas
@@ -71,7 +74,31 @@ def na_test(cell: str) -> str:
     return f"ISNUMBER(MATCH(TRIM({cell}),{{{words}}},0))"
 
 
+# Every district of a round gets the same formulas cell for cell (where it has as many
+# officers): each is built once per rubric or KPI object and cells. The object is kept in the
+# entry, so no other object can take its id while the entry is there.
+_MADE: dict[tuple[Any, ...], tuple[object, Any]] = {}
+_MADE_LIMIT = 4096
+
+
+def _once(owner: object, key: tuple[Any, ...], make: Callable[[], _T]) -> _T:
+    entry = _MADE.get((id(owner), *key))
+    if entry is not None and entry[0] is owner:
+        return cast(_T, entry[1])
+    value = make()
+    if len(_MADE) >= _MADE_LIMIT:
+        _MADE.clear()
+    _MADE[(id(owner), *key)] = (owner, value)
+    return value
+
+
 def level_formula(kpi: Kpi, cells: Mapping[str, str], na_cell: str | None = None) -> str:
+    """The level of one KPI row as a formula (see _level_formula), built once per KPI and cells."""
+    key = ("level", tuple(cells.items()), na_cell)
+    return _once(kpi, key, lambda: _level_formula(kpi, cells, na_cell))
+
+
+def _level_formula(kpi: Kpi, cells: Mapping[str, str], na_cell: str | None = None) -> str:
     """The level of one KPI row as a formula: a number, "" when undetermined, "-" when N/A.
 
     Scanning from the top level down (the outermost IF is the top level): a level with a
@@ -129,6 +156,24 @@ def _group_terms(cells: GroupCells) -> _GroupTerms:
 
 
 def score_formulas(
+    rubric: Rubric,
+    team: GroupCells,
+    individual: GroupCells,
+    competency_cell: str,
+    total_cell: str,
+    probation: bool,
+) -> dict[str, str]:
+    """An officer's preview formulas (see _score_formulas), built once per rubric and cells."""
+    key = ("score", team, individual, competency_cell, total_cell, probation)
+    made = _once(
+        rubric,
+        key,
+        lambda: _score_formulas(rubric, team, individual, competency_cell, total_cell, probation),
+    )
+    return dict(made)
+
+
+def _score_formulas(
     rubric: Rubric,
     team: GroupCells,
     individual: GroupCells,
