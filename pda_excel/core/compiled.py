@@ -30,7 +30,7 @@ from typing import Any
 
 from .inputs import KINDS
 from .rubric import Condition, Kpi, Rubric
-from .scoring import PersonScore
+from .scoring import COMPARE, PersonScore
 
 Fields = Mapping[str, Fraction | None]
 # (numerator, denominator > 0) of an exact value.
@@ -107,7 +107,7 @@ class CompiledKpi:
         if measure not in self._measures:
             return lambda values: None
         if cond.ref is not None:
-            ref, op = cond.ref, cond.op
+            ref, compare = cond.ref, COMPARE[cond.op]
             if ref not in self._references:
                 return lambda values: None
 
@@ -115,14 +115,7 @@ class CompiledKpi:
                 value, operand = values[measure], values[ref]
                 if value is None or operand is None:
                     return None
-                left, right = value[0] * operand[1], operand[0] * value[1]
-                if op == ">=":
-                    return left >= right
-                if op == ">":
-                    return left > right
-                if op == "<=":
-                    return left <= right
-                return left < right
+                return compare(value[0] * operand[1], operand[0] * value[1])
 
             return against_reference
         scale, code = self._scales[measure], _code(cond, self._scales[measure])

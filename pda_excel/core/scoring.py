@@ -7,6 +7,7 @@ on it is undetermined and the officer's scores are not computed.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -79,14 +80,17 @@ class LevelResult:
         return explain_level(self)
 
 
+# The comparison of each condition operator; the compiled evaluator uses the same table.
+COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+}
+
+
 def _cmp(value: Fraction, op: str, operand: Fraction) -> bool:
-    if op == ">=":
-        return value >= operand
-    if op == ">":
-        return value > operand
-    if op == "<=":
-        return value <= operand
-    return value < operand
+    return COMPARE[op](value, operand)
 
 
 def _test(
