@@ -383,6 +383,8 @@ def test_libreoffice_saved_xlsx_ods_and_xls_read_the_same(rnd: Round, tmp_path: 
         convert(originals, fmt, tmp_path / out)
         result = rnd.run(tmp_path / out)
         got = figures(to_json(result)["people"])
+        # Every level LibreOffice calculated and saved agrees with the level computed here.
+        assert "preview_mismatch" not in codes(result), out
         if out == "lo-xls":
             # .xls has no number formats we can read: the percent-formatted 0.855 is refused
             # as ambiguous rather than guessed; everything else reads the same.
@@ -393,6 +395,59 @@ def test_libreoffice_saved_xlsx_ods_and_xls_read_the_same(rnd: Round, tmp_path: 
             assert _others(got) == _others(expected)
         else:
             assert got == expected, out
+
+
+def _set_cached_value(path: Path, key: str, value: str) -> None:
+    """Change one cell's stored value inside the sheet XML, leaving every formula's cached
+    result as it was: what a damaged byte, or a program that does not recalculate, leaves."""
+    import re
+    import zipfile
+
+    sheet, ref = cell_of(path, key)
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+    book = parts["xl/workbook.xml"].decode()
+    rels = parts["xl/_rels/workbook.xml.rels"].decode()
+    rid = re.search(rf'<sheet name="{re.escape(sheet)}"[^>]*r:id="([^"]+)"', book)
+    assert rid is not None
+    target = re.search(rf'Id="{rid.group(1)}"[^>]*Target="([^"]+)"', rels) or re.search(
+        rf'Target="([^"]+)"[^>]*Id="{rid.group(1)}"', rels
+    )
+    assert target is not None
+    name = "xl/" + target.group(1).lstrip("/").removeprefix("xl/")
+    xml = parts[name].decode()
+    cell = re.compile(rf'(<c r="{ref}"[^>]*>)<v>[^<]*</v>')
+    assert len(cell.findall(xml)) == 1, (name, ref)
+    parts[name] = cell.sub(rf"\g<1><v>{value}</v>", xml).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+
+
+@pytest.mark.libreoffice
+def test_a_level_the_file_showed_that_its_values_do_not_give_is_a_warning(
+    rnd: Round, tmp_path: Path
+) -> None:
+    from libreoffice import recalculate
+
+    filled = rnd.fill(
+        "2702",
+        tmp_path / "orig" / "2702.xlsx",
+        {"2702001/I1/numerator": 18, "2702001/I1/denominator": 20},  # 90 % → level 4
+    )
+    saved = recalculate(filled, tmp_path / "lo")  # holds the levels LibreOffice calculated
+    assert "preview_mismatch" not in codes(rnd.run(saved))
+    _set_cached_value(saved, "2702001/I1/numerator", "10")  # 50 %: level 0, the file says 4
+    result = rnd.run(saved)
+    (warning,) = [f for f in result.findings if f.code == "preview_mismatch"]
+    assert warning.severity == "warning"
+    assert warning.key == "2702001/I1/level"
+    assert (warning.sheet, warning.cell) == cell_of(saved, "2702001/I1/level")
+    assert "ระดับ 4" in warning.message and "ระดับ 0" in warning.message
+    # The values are what is scored; the warning says the file disagrees with itself.
+    assert person(result, "2702001")["kpis"]["I1"]["level"] == 0  # type: ignore[index]
+    # A file saved without calculated values (openpyxl) has nothing to compare.
+    assert "preview_mismatch" not in codes(rnd.run(filled))
 
 
 def _others(people: list[dict[str, object]]) -> list[dict[str, object]]:

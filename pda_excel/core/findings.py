@@ -23,6 +23,7 @@ WARNINGS = frozenset(
         "unknown_person",
         "reference_changed",
         "level_zero",
+        "preview_mismatch",
         "target_not_agreed",
         "team_result_differs",
         "team_results_not_given",

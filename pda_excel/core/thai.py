@@ -173,6 +173,7 @@ MESSAGES = {
     # {valid} is the whole explanation of level 0 (core/explain.py), e.g. "ผลงานร้อยละ 72.22
     # ต่ำกว่าเกณฑ์ระดับ 1 (ไม่น้อยกว่าร้อยละ 75) จึงได้ระดับ 0"
     "level_zero": "{valid}",
+    "preview_mismatch": "ช่องระดับในไฟล์แสดงระดับ {found} แต่ค่าที่กรอกไว้ได้ระดับ {value} (ระบบใช้ระดับ {value}) ค่าอาจถูกแก้หลังการคำนวณครั้งล่าสุด หรือไฟล์เสียหาย กรุณาตรวจค่าในแถวนี้ เปิดไฟล์ด้วย Excel ให้คำนวณใหม่ แล้วบันทึกส่งอีกครั้ง",
 }
 
 # Why the reader of one file gave no result ({detail} of "reader_crashed"); `error` adds what

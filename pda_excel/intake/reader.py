@@ -48,6 +48,9 @@ class ReturnFile:
     meta: dict[str, str] = field(default_factory=dict)
     cells: dict[str, RawCell] = field(default_factory=dict)
     rows: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # The level each KPI row showed when the file was last calculated (its preview cell's cached
+    # value), by row key: a cross-check only, never a value that is scored.
+    shown_levels: dict[str, RawCell] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     readable: bool = False
 
@@ -356,6 +359,7 @@ def _collect_rows(
     were reported against a field ((row, -1) for a whole row)."""
     key_col = columns["key"]
     holds_people = keys.COMPETENCY in columns
+    level_col = columns.get(keys.LEVEL)
     used: set[tuple[int, int]] = set()
     for r in range(hrow + 1, len(rows)):
         row = rows[r]
@@ -399,6 +403,8 @@ def _collect_rows(
         for key, c in fields:
             value = row[c] if c < len(row) else ""
             ret.cells[key] = RawCell(value, sheet, a1(r, c), (r, c) in percent_cells)
+        if level_col is not None and "/" in row_key and level_col < len(row):
+            ret.shown_levels[row_key] = RawCell(row[level_col], sheet, a1(r, level_col))
     return used
 
 

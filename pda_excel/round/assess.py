@@ -209,6 +209,7 @@ class DistrictAssessor:
     def kpi_outcome(self, owner: str, kpi: Kpi) -> KpiOutcome:
         out = KpiOutcome(kpi.id)
         row_key = f"{owner}/{kpi.id}"
+        mark = len(self.findings)
         if row_key not in self.ret.rows or self.ret.rows[row_key][1] < 0:
             if row_key not in self.ret.rows:
                 self._finding("missing_row", None, row_key, row_key=row_key)
@@ -304,6 +305,15 @@ class DistrictAssessor:
             out.fields[fld] = self._parse(kpi, fld, key, raw)
         self._cross_checks(owner, kpi, out, raw_fields)
         out.level = self.compiled.level(kpi, out.fields)
+        # A target nobody agreed is still the file's own value: the file's level is comparable.
+        # A percent-formatted 0.855 is read here as 85.5 %, which the template's formula cannot
+        # see (it has no access to the cell's format): no comparison there either.
+        if (
+            out.level is not None
+            and all(f.code == "target_not_agreed" for f in self.findings[mark:])
+            and not any(r.percent_formatted for r in raw_fields.values())
+        ):
+            self._check_shown_level(row_key, out.level)
         if out.level is None:
             self._report_missing(owner, kpi, out, raw_fields)
         elif out.level == 0:
@@ -312,6 +322,26 @@ class DistrictAssessor:
             why = kpi_level(kpi, out.fields).explanation  # the reference engine explains
             self._finding("level_zero", src, row_key, value=shown, valid=why)
         return out
+
+    def _check_shown_level(self, row_key: str, level: int) -> None:
+        """Warn when the level the file itself showed (its preview's value as last calculated
+        by Excel or LibreOffice) differs from the level of the values read: the values changed
+        after the last calculation, or the file is damaged (a flipped byte in an .xls number has
+        no checksum to catch it). Only rows read without any other finding are compared, and
+        files saved without calculated values (e.g. by openpyxl) show nothing to compare."""
+        shown = self.ret.shown_levels.get(row_key)
+        if shown is None or isinstance(shown.value, bool):
+            return
+        value = shown.value
+        if not isinstance(value, int | float) or value == level:
+            return
+        self._finding(
+            "preview_mismatch",
+            shown,
+            f"{row_key}/{keys.LEVEL}",
+            found=_typed(value),
+            value=level,
+        )
 
     def agreed_values(self, owner: str, kpi: Kpi) -> dict[str, Fraction | None]:
         """The targets an officer agreed for a KPI on a start-of-round agreement: each agreed
