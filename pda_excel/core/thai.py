@@ -1056,3 +1056,49 @@ SERVE_MESSAGES = {
     "port_busy": "เปิดหน้าเว็บที่ {host}:{port} ไม่ได้: {detail} กรุณาใช้ --port หมายเลขอื่น",
     "stopped": "ปิดหน้าเว็บแล้ว",
 }
+
+# The competency sheet of a template whose rubric lists competencies (keys.SHEET_COMPETENCIES).
+COMPETENCY_SHEET = {
+    "title": "ประเมินสมรรถนะ — {office} — {round}",
+    "hint": (
+        "กรอกระดับที่ประเมินได้ของแต่ละสมรรถนะในช่องสีเหลือง (จำนวนเต็ม {lo}–{hi})"
+        " • ช่องสีฟ้าคือระดับที่คาดหวังตามระดับตำแหน่ง (แก้ไขไม่ได้)"
+        " • ช่องสีเขียวคำนวณคะแนนสมรรถนะให้ตรวจทาน"
+        " • อ่านวิธีกรอกในแผ่นงาน “{instructions}”"
+    ),
+    "item_header": "{id} {name}\n(คาดหวัง | ประเมินได้)",
+    "expected": "ระดับที่\nคาดหวัง",
+    "observed": "ระดับที่\nประเมินได้",
+    "input_title": "ระดับสมรรถนะที่ประเมินได้",
+    "input_message": "พิมพ์ระดับที่ประเมินได้ของสมรรถนะ {id} {name} เป็นจำนวนเต็ม {lo}–{hi}",
+    "error_message": "ระดับสมรรถนะต้องเป็นจำนวนเต็ม {lo}–{hi}",
+    "unknown_level": "-",
+    # The instructions sheet: what to fill, and how the competency score is computed.
+    "fill": (
+        "แผ่นงาน “{sheet}”: กรอกระดับที่ประเมินได้ของสมรรถนะ {items} รายการ"
+        " ของแต่ละคน (จำนวนเต็ม {lo}–{hi}) ระดับที่คาดหวังมาจากเกณฑ์ตามระดับตำแหน่งในทะเบียนรายชื่อ"
+        " คะแนนสมรรถนะ (0–100) คำนวณให้ในช่องสีเขียว และยกไปแผ่นงาน “{summary}” ให้เอง"
+    ),
+    "fill_summary": (
+        "แผ่นงาน “{sheet}”: ตรวจคะแนนในช่องสีเขียว"
+        " พิมพ์ให้ผู้ประเมินและผู้รับการประเมินลงนาม แล้วส่งไฟล์ Excel นี้กลับจังหวัด"
+    ),
+}
+# The headers of the competency sheet's fixed columns.
+COMPETENCY_COLUMN_HEADERS = {
+    "position_level": "ระดับ\nตำแหน่ง",
+    "score": "คะแนน\nสมรรถนะ",
+}
+# How each method computes the competency score, for the instructions sheet.
+COMPETENCY_METHODS = {
+    "bar_scale": (
+        "คะแนนสมรรถนะ = Σ คะแนนแต่ละสมรรถนะ ÷ (จำนวนสมรรถนะ × 3) × 100 โดยได้ 3 คะแนนเมื่อระดับที่ประเมินได้"
+        " ถึงระดับที่คาดหวัง 2 คะแนนเมื่อต่ำกว่า 1 ระดับ 1 คะแนนเมื่อต่ำกว่า 2 ระดับ และ 0 เมื่อต่ำกว่า 3 ระดับขึ้นไป"
+    ),
+    "rating_weighted": "คะแนนสมรรถนะ = Σ (ระดับที่ประเมินได้ × น้ำหนัก) ÷ {hi}",
+    "rating_equal": "คะแนนสมรรถนะ = Σ ระดับที่ประเมินได้ ÷ (จำนวนสมรรถนะ × {hi}) × 100",
+    "ratio_expected": "คะแนนสมรรถนะ = Σ ระดับที่ประเมินได้ (ไม่เกินระดับที่คาดหวัง) ÷ Σ ระดับที่คาดหวัง × 100",
+}
+# assess.py: an observed competency level that is blank or refused.
+COMPETENCY_LEVEL_LABEL = "ระดับที่ประเมินได้ของสมรรถนะ {id} {name}"
+COMPETENCY_LEVEL_VALID = "ระดับสมรรถนะเป็นจำนวนเต็ม {lo}–{hi}"
