@@ -1102,3 +1102,49 @@ COMPETENCY_METHODS = {
 # assess.py: an observed competency level that is blank or refused.
 COMPETENCY_LEVEL_LABEL = "ระดับที่ประเมินได้ของสมรรถนะ {id} {name}"
 COMPETENCY_LEVEL_VALID = "ระดับสมรรถนะเป็นจำนวนเต็ม {lo}–{hi}"
+
+# The outputs of a rubric that lists competencies: the form's competency sheet (เอกสารแนบ ๒),
+# what keeps an officer from a form, and the summary's rubric sheet.
+COMPETENCY_OUTPUT = {
+    "expected": "ระดับที่คาดหวัง",
+    "observed": "ระดับที่ประเมินได้",
+    "points": "คะแนน",
+    "weight": "น้ำหนัก (%)",
+    "share": "คะแนน × น้ำหนัก ÷ คะแนนเต็ม",
+    "total": "รวม (คะแนนสมรรถนะ)",
+    "position_level": "ระดับตำแหน่ง  {level}",
+    "position_level_unknown": "ระดับตำแหน่ง  ไม่ทราบ",
+    "capped": "สูงกว่าที่คาดหวัง นับเท่าระดับที่คาดหวัง",
+    "cell": "เซลล์ {cell}",
+    "missing_item": "สมรรถนะ {id} {name}: ยังไม่ได้ประเมิน",
+    "missing_level": (
+        "ระดับตำแหน่ง: ไม่ทราบ จึงไม่ทราบระดับที่คาดหวัง (แก้ที่ตำแหน่งหรือคอลัมน์ระดับตำแหน่งในทะเบียนรายชื่อ)"
+    ),
+    "method": "วิธีคิดคะแนนสมรรถนะ",
+    "levels": "ระดับที่ประเมินได้",
+    "items_title": "สมรรถนะและระดับที่คาดหวังตามระดับตำแหน่ง",
+    "item_id": "รหัส",
+    "item_name": "สมรรถนะ",
+    "item_weight": "น้ำหนัก (%)",
+    "item_position_level": "ระดับตำแหน่ง",
+    "item_expected": "ระดับที่คาดหวัง",
+    "no_expected": "-",
+}
+# The competency methods by name (the summary's rubric sheet and the form).
+COMPETENCY_METHOD_LABELS = {
+    "single": "คะแนนสมรรถนะคนละหนึ่งค่า (กรอกในแบบฟอร์ม)",
+    "bar_scale": "Bar scale: ๓ คะแนนเมื่อถึงระดับที่คาดหวัง ๒ ต่ำกว่า ๑ ระดับ ๑ ต่ำกว่า ๒ ระดับ ๐ ต่ำกว่านั้น",
+    "rating_weighted": "Rating scale ถ่วงน้ำหนักรายสมรรถนะ",
+    "rating_equal": "Rating scale น้ำหนักเท่ากันทุกสมรรถนะ",
+    "ratio_expected": "Σ ระดับที่ประเมินได้ ÷ Σ ระดับที่คาดหวัง (ระดับที่สูงกว่าที่คาดหวังไม่ชดเชยสมรรถนะอื่น)",
+}
+# The form's line under the competency table: how the shares add up to the score.
+COMPETENCY_FORM_FORMULA = {
+    "bar_scale": "คะแนนสมรรถนะ = Σ (คะแนน × น้ำหนัก ÷ ๓) = {score}",
+    "rating_weighted": "คะแนน = ระดับที่ประเมินได้ • คะแนนสมรรถนะ = Σ (คะแนน × น้ำหนัก ÷ {top}) = {score}",
+    "rating_equal": "คะแนน = ระดับที่ประเมินได้ • คะแนนสมรรถนะ = Σ (คะแนน × น้ำหนัก ÷ {top}) = {score}",
+    "ratio_expected": (
+        "คะแนน = ระดับที่ประเมินได้ ไม่เกินระดับที่คาดหวัง • น้ำหนัก = ระดับที่คาดหวัง ÷ Σ ระดับที่คาดหวัง × ๑๐๐"
+        " • คะแนนสมรรถนะ = Σ (คะแนน × น้ำหนัก ÷ ระดับที่คาดหวัง) = {score}"
+    ),
+}
