@@ -28,6 +28,7 @@ from ..core.thai import READER_FAILURES, arabic_digits
 from ..intake.reader import ReturnFile, read_return
 from ..workbooks.atomic import sha256_of
 from .assess import KpiOutcome, PersonResult, assess_return
+from .competency_json import person_competency_json
 from .isolation import Failure, Limits, run_contained
 from .review import PreviousPerson, Review, review_of, review_round
 from .roster import District, Roster
@@ -440,6 +441,7 @@ def _person_json(result: Consolidation, p: PersonResult) -> dict[str, Any]:
         "individual_score": _num(s.individual_score) if s else None,
         "achievement": _num(s.achievement) if s else None,
         "competency": _num(p.competency, dp),
+        **person_competency_json(result.rubric, p, lambda v: _num(v, dp)),
         "total": _num(s.total) if s else None,
         "band": s.band if s else None,
         "rank_district": rank[0] if rank else None,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..core import thai
 from ..core.rubric import Kpi, Rubric, format_number
 from ..core.scoring import LevelResult, json_number
+from ..round.competency_json import level_names, listed_competency
 
 if TYPE_CHECKING:
     from ..round.consolidate import Consolidation, DistrictResult
@@ -44,6 +45,7 @@ def rubric_table(rubric: Rubric) -> str:
             if kpi.allow_na:
                 lines.append("        (ไม่มีภารกิจได้: น้ำหนักของกลุ่มเฉลี่ยใหม่)")
         lines.append("")
+    lines += competency_table(rubric)
     sc = rubric.scoring
     lines.append(
         "ผลสัมฤทธิ์ = ทีม {t}% + รายบุคคล {i}%;  คะแนนรวม = ผลสัมฤทธิ์ {a}% + สมรรถนะ {c}% "
@@ -61,6 +63,26 @@ def rubric_table(rubric: Rubric) -> str:
     )
     lines.append(f"sha256 {rubric.sha256}")
     return "\n".join(lines)
+
+
+def competency_table(rubric: Rubric) -> list[str]:
+    """The competencies of a rubric that lists them (none in single mode): the method, the
+    levels, and each competency with its weight (rating_weighted) and expected levels."""
+    comp = listed_competency(rubric)
+    if comp is None:
+        return []
+    lo, hi = comp.levels
+    lines = [f"สมรรถนะ ({comp.method}): ระดับที่ประเมินได้ {lo}–{hi}"]
+    for item in comp.items:
+        weight = ""
+        if comp.method == "rating_weighted" and item.weight is not None:
+            weight = f"  น้ำหนัก {format_number(item.weight)}"
+        found = ((n, comp.expected_level(item, n)) for n in level_names(comp))
+        expected = ", ".join(f"{n} {e}" for n, e in found if e is not None)
+        lines.append(
+            f"  {item.id:<4} {item.name}{weight}" + (f"  (คาดหวัง {expected})" if expected else "")
+        )
+    return [*lines, ""]
 
 
 def level_record(

@@ -29,6 +29,7 @@ from typing import Any
 from ..core import thai
 from ..core.errors import UsageError
 from ..core.rubric import Rubric
+from ..round.competency_json import listed_competency
 from ..round.roster import District, Roster
 from .atomic import atomic_path
 from .district_book import DistrictBook
@@ -55,6 +56,11 @@ DISTRICT_CHIEF = "พัฒนาการอำเภอ"
 # the actual result, a note.
 WIDTHS = (33.0, 5.0, 5.0, 6.0, 8.0, 15.0)
 LAST_COL = len(WIDTHS) - 1
+# When the rubric lists competencies the last column is split in two: the competency sheet has
+# seven columns (competency, expected level, observed level, points, weight, share, a note);
+# elsewhere the last two print as one (the achievement sheet's note is as wide as in WIDTHS).
+LIST_WIDTHS = (*WIDTHS[:-1], 7.0, 8.0)
+NEEDS_EXPECTED = ("bar_scale", "ratio_expected")
 HALF = 1  # signatures side by side: columns 0..1 and 2..5
 MAX_SCALE = 90  # the form prints a little smaller than the sheets people type into
 PAGE_SLACK = 0.97  # of a page's height a page is filled with at most (rounding in renderers)
@@ -121,8 +127,22 @@ def missing_items(rubric: Rubric, person: Mapping[str, Any]) -> list[str]:
         if got.get("value") is None and not got.get("na"):
             out.append(F["missing_kpi"].format(kpi=kpi_id, title=kpi.title))
     if person.get("competency") is None:
-        out.append(F["missing_competency"])
+        items = (person.get("competency_detail") or {}).get("items") or []
+        comp = listed_competency(rubric)
+        if comp is None or not items:
+            out.append(F["missing_competency"])
+            return out
+        o = thai.COMPETENCY_OUTPUT
+        if comp.method in NEEDS_EXPECTED and any(i.get("expected") is None for i in items):
+            out.append(o["missing_level"])
+        for item in items:
+            if item.get("observed") is None:
+                out.append(o["missing_item"].format(id=item["id"], name=item["name"]))
     return out
+
+
+def _or_dash(value: Any) -> Any:
+    return "-" if value is None else value
 
 
 class _FormsBook(DistrictBook):
@@ -140,7 +160,10 @@ class _FormsBook(DistrictBook):
         self.json_people = list(people)
         self.rows: list[tuple[int, float, bool]] = []  # (first row, height, starts a page)
         self.row = 0
-        self.width = sum(column_points(w) for w in WIDTHS)
+        self.competencies = listed_competency(rubric)
+        self.widths = WIDTHS if self.competencies is None else LIST_WIDTHS
+        self.last_col = len(self.widths) - 1
+        self.width = sum(column_points(w) for w in self.widths)
         page_w, page_h = page_body(False)
         fit = math.floor(100 * min(1.0, page_w / self.width))
         self.scale = max(MIN_PRINT_SCALE, min(MAX_SCALE, fit))
@@ -163,6 +186,7 @@ class _FormsBook(DistrictBook):
             "int": self.cell_fmt("number", num_format="#,##0"),
             "dec": self.cell_fmt("number", num_format="#,##0.00"),
             "note": self.cell_fmt("text", font_size=NOTE_SIZE),
+            "general": self.cell_fmt("number", num_format="General"),
         }
 
     # -- rows and blocks ------------------------------------------------------------------
@@ -180,19 +204,21 @@ class _FormsBook(DistrictBook):
         self.rows.append((self.block_start, self.block, self.block_new_page))
 
     def _span_points(self, first: int, last: int) -> float:
-        return sum(column_points(w) for w in WIDTHS[first : last + 1])
+        return sum(column_points(w) for w in self.widths[first : last + 1])
 
     def _line(
         self,
         text: str,
         fmt: Any = None,
         first: int = 0,
-        last: int = LAST_COL,
+        last: int | None = None,
         size: float = BODY_SIZE,
         bold: bool = False,
     ) -> None:
-        """A text over columns first..last, as tall as its wrapped lines."""
+        """A text over columns first..last (the last column when None), as tall as its wrapped
+        lines."""
         fmt = fmt if fmt is not None else self.f["text"]
+        last = self.last_col if last is None else last
         if first == last:
             check(self.ws.write_string(self.row, first, text, fmt), "a form line")
         else:
@@ -203,34 +229,42 @@ class _FormsBook(DistrictBook):
     def _part(self, text: str) -> None:
         ws, row = self.ws, self.row
         check(ws.write_string(row, 0, text, self.f["part"]), "a part heading")
-        for c in range(1, LAST_COL + 1):
-            edge = "last" if c == LAST_COL else "middle"
+        for c in range(1, self.last_col + 1):
+            edge = "last" if c == self.last_col else "middle"
             ws.write_blank(row, c, None, self.cell_fmt("heading", edge=edge))
         self._set(lines_points(1, BODY_SIZE))
 
-    def _cells(self, values: Sequence[tuple[Any, Any]], size: float = BODY_SIZE) -> None:
-        """One table row: (value, format) per column from column 0; text wraps."""
+    def _cells(
+        self, values: Sequence[tuple[Any, Any]], size: float = BODY_SIZE, stretch: bool = False
+    ) -> None:
+        """One table row: (value, format) per column from column 0; text wraps. With `stretch`
+        the last value spans to the last column (six values on the seven-column form)."""
         points = lines_points(1, size)
         for c, (value, fmt) in enumerate(values):
-            if value is None:
+            last = self.last_col if stretch and c == len(values) - 1 else c
+            if last > c:
+                text = "" if value is None else value
+                check(self.ws.merge_range(self.row, c, self.row, last, text, fmt), "a form cell")
+            elif value is None:
                 self.ws.write_blank(self.row, c, None, fmt)
             elif isinstance(value, str):
                 check(self.ws.write_string(self.row, c, value, fmt), "a form cell")
+            else:
+                check(self.ws.write_number(self.row, c, float(value), fmt), "a form figure")
+            if isinstance(value, str):
                 cell_size = {id(self.f["header"]): HEADER_SIZE, id(self.f["note"]): NOTE_SIZE}.get(
                     id(fmt), size
                 )
                 bold = fmt is self.f["header"]
-                got = wrap_lines(value, column_points(WIDTHS[c]), cell_size, bold)
+                got = wrap_lines(value, self._span_points(c, last), cell_size, bold)
                 points = max(points, lines_points(got, cell_size))
-            else:
-                check(self.ws.write_number(self.row, c, float(value), fmt), "a form figure")
         self._set(points)
 
     def _pair(self, left: str, right: str, fmt: Any = None, bold: bool = False) -> None:
         """Two texts side by side: columns 0..HALF and HALF+1..last."""
         fmt = fmt if fmt is not None else self.f["text"]
         lines = 1
-        for first, last, text in ((0, HALF, left), (HALF + 1, LAST_COL, right)):
+        for first, last, text in ((0, HALF, left), (HALF + 1, self.last_col, right)):
             merged = self.ws.merge_range(self.row, first, self.row, last, text, fmt)
             check(merged, "a form line")
             lines = max(lines, wrap_lines(text, self._span_points(first, last), BODY_SIZE, bold))
@@ -338,12 +372,12 @@ class _FormsBook(DistrictBook):
         self._part(F["part3"])
         self._line(F["plan"])
         for _ in range(2):
-            self._line(self._dots(0, LAST_COL))
+            self._line(self._dots(0, self.last_col))
         self._line(F["comments"])
         for _ in range(2):
-            self._line(self._dots(0, LAST_COL))
+            self._line(self._dots(0, self.last_col))
         self._signatures(
-            [Signer(HALF + 1, LAST_COL, thai.EVALUATOR, evaluator_position, evaluator_name)]
+            [Signer(HALF + 1, self.last_col, thai.EVALUATOR, evaluator_position, evaluator_name)]
         )
         self._end()
         # part 4 -------------------------------------------------------------------------
@@ -354,7 +388,7 @@ class _FormsBook(DistrictBook):
         self._signatures(
             [
                 Signer(0, HALF, thai.EVALUATEE, own, name),
-                Signer(HALF + 1, LAST_COL, F["witness"], thai.SIGNATURE_BLOCK["position"]),
+                Signer(HALF + 1, self.last_col, F["witness"], thai.SIGNATURE_BLOCK["position"]),
             ]
         )
         self._end()
@@ -365,12 +399,15 @@ class _FormsBook(DistrictBook):
         self._pair(F["superior"], F["superior2"], bold, bold=True)
         for text in (F["agree"], F["differ"]):
             self._pair(text, text)
-        self._pair(self._dots(0, HALF), self._dots(HALF + 1, LAST_COL))
+        self._pair(self._dots(0, HALF), self._dots(HALF + 1, self.last_col))
         blank = thai.SIGNATURE_BLOCK["position"]
-        self._signatures([Signer(0, HALF, "", blank), Signer(HALF + 1, LAST_COL, "", blank)])
+        self._signatures([Signer(0, HALF, "", blank), Signer(HALF + 1, self.last_col, "", blank)])
         self._end()
         self.achievement_sheet(person, evaluator_name, evaluator_position)
-        self.competency_sheet(person, evaluator_name, evaluator_position, shares["competency"])
+        if self.competencies is not None:
+            self.competency_list_sheet(person, evaluator_name, evaluator_position)
+        else:
+            self.competency_sheet(person, evaluator_name, evaluator_position, shares["competency"])
 
     def _attachment_head(self, title: str, person: Mapping[str, Any]) -> None:
         self._line(title, self.f["title"], size=TITLE_SIZE, bold=True)
@@ -387,7 +424,7 @@ class _FormsBook(DistrictBook):
                 Signer(
                     0, HALF, thai.EVALUATEE, f"ตำแหน่ง {own}" if own else "", str(person["name"])
                 ),
-                Signer(HALF + 1, LAST_COL, thai.EVALUATOR, position, name),
+                Signer(HALF + 1, self.last_col, thai.EVALUATOR, position, name),
             ]
         )
 
@@ -429,7 +466,8 @@ class _FormsBook(DistrictBook):
                 (F["level_weight"], h),
                 (F["result"], h),
                 (F["note"], h),
-            ]
+            ],
+            stretch=True,
         )
         parts = []
         groups = list(r.group_items())
@@ -463,7 +501,8 @@ class _FormsBook(DistrictBook):
                         ("-" if product is None else float(product), self.f["whole"]),
                         result,
                         (self._note(got, kpi.source or "-"), self.f["note"]),
-                    ]
+                    ],
+                    stretch=True,
                 )
             self._end()
             self._begin()  # the group's sum and score print together (the last: with the
@@ -476,7 +515,8 @@ class _FormsBook(DistrictBook):
                     (float(products), self.f["whole"]),
                     (None, self.f["cell"]),
                     (None, self.f["cell"]),
-                ]
+                ],
+                stretch=True,
             )
             score = person[f"{gname}_score"]
             line = F["group_score"].format(
@@ -511,14 +551,16 @@ class _FormsBook(DistrictBook):
                 (None, h),
             ]
         )
-        check(self.ws.merge_range(self.row - 1, 4, self.row - 1, LAST_COL, F["note"], h), "note")
+        check(
+            self.ws.merge_range(self.row - 1, 4, self.row - 1, self.last_col, F["note"], h), "note"
+        )
         score = person["competency"]
         src = (person.get("sources") or {}).get("competency", {}).get("competency")
         note = ""
         if src:
             file = src[2] if len(src) > 2 else person.get("file") or "-"
             note = F["competency_source"].format(file=file, sheet=src[0], cell=src[1])
-        note_lines = wrap_lines(note, self._span_points(4, LAST_COL), NOTE_SIZE)
+        note_lines = wrap_lines(note, self._span_points(4, self.last_col), NOTE_SIZE)
         values = [
             (F["competency_item"], self.f["cell"]),
             (score, self.f["score"]),
@@ -527,7 +569,7 @@ class _FormsBook(DistrictBook):
         ]
         self._cells(values)
         check(
-            self.ws.merge_range(self.row - 1, 4, self.row - 1, LAST_COL, note, self.f["note"]),
+            self.ws.merge_range(self.row - 1, 4, self.row - 1, self.last_col, note, self.f["note"]),
             "the competency note",
         )
         high = max(self.last, lines_points(note_lines, NOTE_SIZE))
@@ -536,11 +578,91 @@ class _FormsBook(DistrictBook):
         self._both_sign(person, name, position)
         self._end()
 
+    def _competency_note(self, item: Mapping[str, Any], sources: Mapping[str, Any]) -> str:
+        """Where an observed level was read, and a level above the expected one that counts
+        as the expected one (ratio_expected)."""
+        o, notes = thai.COMPETENCY_OUTPUT, []
+        expected, observed = item.get("expected"), item.get("observed")
+        capped = self.competencies is not None and self.competencies.method == "ratio_expected"
+        if capped and expected is not None and observed is not None and observed > expected:
+            notes.append(o["capped"])
+        src = sources.get(str(item["id"]))
+        if isinstance(src, list) and len(src) > 1:
+            notes.append(o["cell"].format(cell=src[1]))
+        return "\n".join(notes)
+
+    def competency_list_sheet(
+        self, person: Mapping[str, Any], name: str | None, position: str
+    ) -> None:
+        """The competency sheet of a rubric that lists competencies: one row per competency
+        (expected and observed level, points, weight, share of the score), the shares' total
+        is the competency score."""
+        o, comp = thai.COMPETENCY_OUTPUT, self.competencies
+        assert comp is not None
+        detail = person.get("competency_detail") or {}
+        items = detail.get("items") or []
+        start = len(self.rows)
+        self._begin()
+        self._gap()
+        self._attachment_head(F["attachment2"], person)
+        level = detail.get("position_level")
+        head = o["position_level"].format(level=level) if level else o["position_level_unknown"]
+        self._line(head, self.f["centre"])
+        h = self.f["header"]
+        heads = (F["competency_header"], o["expected"], o["observed"], o["points"], o["weight"],
+                 o["share"], F["note"])  # fmt: skip
+        self._cells([(text, h) for text in heads])
+        sources = (person.get("sources") or {}).get("competency") or {}
+        for i, item in enumerate(items):
+            if i:
+                self._end()
+                self._begin()  # a page may end after any competency
+            self._cells(
+                [
+                    (f"{item['id']} {item['name']}", self.f["cell"]),
+                    (_or_dash(item.get("expected")), self.f["whole"]),
+                    (_or_dash(item.get("observed")), self.f["whole"]),
+                    (_or_dash(item.get("points")), self.f["general"]),
+                    (_or_dash(item.get("weight")), self.f["general"]),
+                    (_or_dash(item.get("share")), self.f["score"]),
+                    (self._competency_note(item, sources), self.f["note"]),
+                ]
+            )
+        self._end()
+        self._begin()  # the total prints with the formula and the signatures
+        cell = self.f["cell"]
+        score = person.get("competency")
+        self._cells(
+            [
+                (o["total"], self.f["bold"]),
+                *[(None, cell)] * 3,
+                (100, self.f["general"]),
+                (_or_dash(score), self.f["bold_score"]),
+                (None, cell),
+            ]
+        )
+        if comp.method in thai.COMPETENCY_FORM_FORMULA:
+            formula = thai.COMPETENCY_FORM_FORMULA[comp.method].format(
+                top=comp.levels[1], score="-" if score is None else f"{score:.2f}"
+            )
+            self._line(formula, self.f["text"])
+        self._both_sign(person, name, position)
+        self._end()
+        self._keep_together(start)
+
+    def _keep_together(self, start: int) -> None:
+        """The blocks from `start` on as one block when they fit on a page: a short table
+        prints whole, a long one may still break between its rows."""
+        blocks = self.rows[start:]
+        height = sum(h for _, h, _ in blocks)
+        if len(blocks) > 1 and height <= self.page_points:
+            self.rows[start:] = [(blocks[0][0], height, blocks[0][2])]
+
     # -- sheets ----------------------------------------------------------------------------
 
     def forms_sheet(self, people: Sequence[Mapping[str, Any]]) -> None:
         self.ws = self.wb.add_worksheet(F["sheet"])
-        for c, w in enumerate(WIDTHS):
+        for c, w in enumerate(self.widths):
             self.ws.set_column(c, c, w)
         self.ws.hide_gridlines(2)
         for person in people:
@@ -551,7 +673,7 @@ class _FormsBook(DistrictBook):
                 breaks.append(first)
                 used = 0.0
             used += height
-        self.print_setup(self.ws, False, self.row - 1, LAST_COL, first_col=0)
+        self.print_setup(self.ws, False, self.row - 1, self.last_col, first_col=0)
         self.ws.set_print_scale(self.scale)
         self.ws.set_h_pagebreaks(breaks)
         self.breaks = breaks

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from ..core import thai
 from ..core.rubric import Condition, Kpi, format_number
+from ..round.competency_json import CompetencyLike, level_names, listed_competency
 from .summary_sheet import (
     INTEGER,
     WRAP,
@@ -75,7 +76,52 @@ class RubricSheet(SummaryBook):
             (info["bands"], bands_text(rubric)),
         ]
         row = self._pairs(sheet, row + 1, settings, last)
+        comp = listed_competency(rubric)
+        if comp is not None:
+            self._competency_rows(sheet, comp, row + 1, last)
         sheet.page((header_row, header_row))
+
+    def _competency_rows(self, sheet: Sheet, comp: CompetencyLike, row: int, last: int) -> int:
+        """A rubric that lists competencies: the method, the levels an evaluator may record,
+        and one row per competency and position level with the level expected (and the
+        competency's weight when the method weighs each one)."""
+        o = thai.COMPETENCY_OUTPUT
+        sheet.title(row, o["items_title"])
+        lo, hi = comp.levels
+        method = f"{comp.method}: {thai.COMPETENCY_METHOD_LABELS[comp.method]}"
+        row = self._pairs(
+            sheet, row + 1, [(o["method"], method), (o["levels"], f"{lo}–{hi}")], last
+        )
+        group = thai.OFFICER_FORM["competency"]
+        heads = [thai.SUMMARY_HEADERS["group"], o["item_id"], o["item_name"], o["item_weight"],
+                 o["item_position_level"], o["item_expected"]]  # fmt: skip
+        sheet.header(row, heads)
+        row += 1
+        first, top = row, {**WRAP, "valign": "top"}
+        for item in comp.items:
+            pairs = [(name, comp.expected_level(item, name)) for name in level_names(comp)]
+            shown = [(name, level) for name, level in pairs if level is not None]
+            n = max(len(shown), 1)
+            end = row + n - 1
+            sheet.merged(row, 1, end, 1, item.id, {**top, "align": "center"})
+            sheet.merged(row, 2, end, 2, item.name, top)
+            weight = (
+                float(item.weight) if comp.method == "rating_weighted" and item.weight else None
+            )
+            if n > 1:
+                sheet.ws.merge_range(row, 3, end, 3, "", sheet.fmt({**top, "align": "center"}))
+            sheet.number(row, 3, weight, {**top, "align": "center", "num_format": "0.##"})
+            for i, (name, level) in enumerate(shown or [(o["no_expected"], None)]):
+                sheet.text(row + i, 4, name, WRAP)
+                if level is None:
+                    sheet.text(row + i, 5, o["no_expected"], {**WRAP, "align": "center"})
+                else:
+                    sheet.number(row + i, 5, level, INTEGER)
+                lines = estimated_lines(item.name, sheet.widths[2]) if i == 0 else 1
+                sheet.height(row + i, max(1, math.ceil(lines / n)))
+            row = end + 1
+        sheet.merged(first, 0, row - 1, 0, group, top)
+        return row
 
     def _pairs(self, sheet: Sheet, row: int, pairs: Sequence[tuple[str, str]], last: int) -> int:
         """Label/value rows: the label over the first two columns, the value over the rest."""
