@@ -227,6 +227,87 @@ class ReviewSettings(BaseModel):
         return value
 
 
+COMPETENCY_METHODS = ("single", "bar_scale", "rating_weighted", "rating_equal", "ratio_expected")
+# Methods that compare the observed level with the level expected of the officer's position level.
+EXPECTING_METHODS = ("bar_scale", "ratio_expected")
+# Field names a competency item id cannot take: the template's preview cell uses the key
+# ``<pid>/competency/score``.
+RESERVED_COMPETENCY_IDS = ("score",)
+
+
+class CompetencyItem(BaseModel):
+    """One competency of a rubric that lists them, e.g. 101 การมุ่งผลสัมฤทธิ์."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: str
+    name: str = Field(min_length=1)
+    weight: Fraction | None = None
+    # Expected level by position level, overriding the rubric-wide ``competency.expected``.
+    expected: dict[str, int] = Field(default_factory=dict)
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_text(cls, value: Any) -> Any:
+        """``id: 101`` in the YAML is the competency 101, not a number."""
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("weight", mode="before")
+    @classmethod
+    def _exact(cls, value: Any) -> Any:
+        """12.5 in the YAML means exactly 25/2, not the float nearest to it."""
+        return Fraction(str(value)) if isinstance(value, float) else value
+
+
+class Competency(BaseModel):
+    """How a rubric scores competency: one number per officer (``single``, the default) or a
+    list of competencies, each observed at a level and scored by ``method``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    method: Literal["single", "bar_scale", "rating_weighted", "rating_equal", "ratio_expected"] = (
+        "single"
+    )
+    levels: tuple[int, int] = (0, 5)
+    items: tuple[CompetencyItem, ...] = ()
+    expected: dict[str, int] = Field(default_factory=dict)
+
+    @field_validator("method", mode="before")
+    @classmethod
+    def _known_method(cls, value: Any) -> Any:
+        if value not in COMPETENCY_METHODS:
+            raise ValueError(
+                f"unknown competency method {value!r}; valid: {', '.join(COMPETENCY_METHODS)}"
+            )
+        return value
+
+    @property
+    def is_list(self) -> bool:
+        """True when the rubric lists competencies (every method but ``single``)."""
+        return self.method != "single"
+
+    @property
+    def needs_expected(self) -> bool:
+        """True when the score needs the officer's expected level (bar_scale, ratio_expected)."""
+        return self.method in EXPECTING_METHODS
+
+    @property
+    def position_levels(self) -> tuple[str, ...]:
+        """Every position level name the rubric knows, longest first (so that matching the end
+        of a position text finds ชำนาญการพิเศษ before ชำนาญการ); ties in rubric order."""
+        names: dict[str, None] = dict.fromkeys(self.expected)
+        for item in self.items:
+            names.update(dict.fromkeys(item.expected))
+        return tuple(sorted(names, key=len, reverse=True))
+
+    def expected_level(self, item: CompetencyItem, position_level: str | None) -> int | None:
+        """The level expected of an officer of ``position_level`` in ``item``; None if the
+        position level is unknown or the rubric sets no expected level for it."""
+        if position_level is None:
+            return None
+        if position_level in item.expected:
+            return item.expected[position_level]
+        return self.expected.get(position_level)
+
+
 class Deadline(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     key: str
@@ -254,6 +335,7 @@ class Rubric(BaseModel):
     groups: Groups
     scoring: Scoring
     review: ReviewSettings = Field(default_factory=ReviewSettings)
+    competency: Competency = Field(default_factory=Competency)
 
     def group_items(self) -> Iterator[tuple[str, Group]]:
         yield "team", self.groups.team
@@ -285,8 +367,13 @@ class Rubric(BaseModel):
 
         Left out, so that changing them does not invalidate the templates already sent: the
         review settings and who supplies a team result (neither changes a form). An empty
-        ``agreed`` is left out too, so a rubric that agrees nothing keeps its fingerprint."""
-        content = self.model_dump(mode="json", exclude={"review"})
+        ``agreed`` is left out too, so a rubric that agrees nothing keeps its fingerprint, and so
+        is the competency block of the single method (one number per officer, as before it
+        existed); a list of competencies changes the forms and is part of the fingerprint."""
+        exclude: set[str] = {"review"}
+        if not self.competency.is_list:
+            exclude.add("competency")
+        content = self.model_dump(mode="json", exclude=exclude)
         for group in content["groups"].values():
             for kpi in group["kpis"]:
                 kpi.pop("supplied_by", None)
@@ -405,7 +492,115 @@ def semantic_problems(rubric: Rubric) -> list[tuple[str, str]]:
             problems.append((f"review.band_quota.{name}", "a quota is a percent from 0 to 100"))
     if rubric.period.start > rubric.period.end:
         problems.append(("period", "the period starts after it ends"))
+    problems += competency_problems(rubric.competency)
     return problems
+
+
+def competency_problems(comp: Competency, where: str = "competency") -> list[tuple[str, str]]:
+    """Every problem of meaning in a competency block, with its place."""
+    problems: list[tuple[str, str]] = []
+    lo, hi = comp.levels
+    if lo < 0 or lo >= hi:
+        problems.append(
+            (
+                f"{where}.levels",
+                f"levels [{lo}, {hi}] must be two whole numbers, the lowest level (0 or more) "
+                "below the highest, e.g. [0, 5]",
+            )
+        )
+    if not comp.is_list:
+        if comp.items:
+            problems.append(
+                (
+                    f"{where}.items",
+                    "the single method (one competency score per officer) takes no items; "
+                    f"choose a method that lists competencies: {', '.join(COMPETENCY_METHODS[1:])}",
+                )
+            )
+        if comp.expected:
+            problems.append((f"{where}.expected", "the single method takes no expected levels"))
+        return problems
+    if not comp.items:
+        problems.append(
+            (f"{where}.items", f"method {comp.method} needs at least one competency in items")
+        )
+    seen: dict[str, str] = {}
+    for i, item in enumerate(comp.items):
+        iloc = f"{where}.items[{i}]"
+        if not item.id or any(c == "/" or c.isspace() for c in item.id):
+            problems.append(
+                (f"{iloc}.id", f"id {item.id!r} must be non-empty, without '/' or spaces, e.g. 101")
+            )
+        elif item.id in RESERVED_COMPETENCY_IDS:
+            problems.append((f"{iloc}.id", f"id {item.id!r} is reserved; choose another"))
+        if item.id in seen:
+            problems.append((f"{iloc}.id", f"id {item.id} is already used at {seen[item.id]}"))
+        seen.setdefault(item.id, iloc)
+        if comp.method == "rating_weighted":
+            if item.weight is None:
+                problems.append(
+                    (f"{iloc}.weight", "method rating_weighted needs a weight on every competency")
+                )
+            elif item.weight <= 0:
+                problems.append((f"{iloc}.weight", "a weight must be above 0"))
+        elif item.weight is not None:
+            problems.append(
+                (
+                    f"{iloc}.weight",
+                    f"method {comp.method} weighs the competencies itself; only "
+                    "rating_weighted takes a weight per competency",
+                )
+            )
+        for name, level in item.expected.items():
+            problems += _expected_problems(comp, f"{iloc}.expected.{name}", level)
+    for name, level in comp.expected.items():
+        problems += _expected_problems(comp, f"{where}.expected.{name}", level)
+    if comp.method == "rating_weighted" and all(item.weight is not None for item in comp.items):
+        weights = [item.weight for item in comp.items if item.weight is not None]
+        total = sum(weights, Fraction(0))
+        if comp.items and total != 100:
+            problems.append(
+                (
+                    f"{where}.items",
+                    f"weights of the competencies sum to {format_number(total)}, not 100",
+                )
+            )
+    if comp.needs_expected:
+        known = comp.position_levels
+        if not known:
+            problems.append(
+                (
+                    f"{where}.expected",
+                    f"method {comp.method} needs the expected level of each position level, "
+                    "e.g. expected: {ปฏิบัติการ: 1, ชำนาญการ: 2}",
+                )
+            )
+        for i, item in enumerate(comp.items):
+            missing = [p for p in known if comp.expected_level(item, p) is None]
+            if missing:
+                problems.append(
+                    (
+                        f"{where}.items[{i}].expected",
+                        f"competency {item.id} has no expected level for "
+                        f"{', '.join(missing)}; add them to {where}.expected or to the item",
+                    )
+                )
+    return problems
+
+
+def _expected_problems(comp: Competency, where: str, level: int) -> list[tuple[str, str]]:
+    lo, hi = comp.levels
+    if comp.method == "ratio_expected" and level < 1:
+        return [
+            (
+                where,
+                f"expected level {level}: method ratio_expected divides by the expected levels, "
+                "so each must be 1 or more",
+            )
+        ]
+    if not lo <= level <= hi:
+        return [(where, f"expected level {level} is outside the levels {lo}–{hi}")]
+    return []
 
 
 def _kpi_problems(kpi: Kpi, where: str, max_level: int) -> list[tuple[str, str]]:
