@@ -8,7 +8,7 @@ on it is undetermined and the officer's scores are not computed.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any
 
 from .inputs import derive_measures
-from .rubric import Condition, Kpi, Rubric, format_number
+from .rubric import Competency, Condition, Kpi, Rubric, format_number
 
 Number = Fraction | int
 
@@ -283,3 +283,86 @@ def score_person(
         total=rounded_total,
         band=None if rounded_total is None else band_of(rubric, rounded_total),
     )
+
+
+# -- competency as a list of competencies (rubric.competency, list methods) ----------------------
+
+
+@dataclass(frozen=True)
+class CompetencyLine:
+    """One competency of one officer: the level expected, the level observed, its points."""
+
+    item_id: str
+    expected: int | None  # None when the position level is unknown
+    observed: int | None  # None when blank / refused
+    points: Fraction | None  # the item's score under the method; None if not computable
+    weight: Fraction  # the item's share of the competency component, in percent (sums to 100)
+
+
+def _bar_points(observed: int, expected: int) -> Fraction:
+    """Bar scale: 3 at or above the expected level, 2 one below, 1 two below, 0 lower."""
+    return Fraction(max(0, 3 - max(0, expected - observed)))
+
+
+def competency_lines(
+    comp: Competency, observed: Mapping[str, int | None], position_level: str | None
+) -> tuple[CompetencyLine, ...]:
+    """The officer's line for each competency of a list-method rubric, in rubric order.
+
+    ``observed`` maps an item id to the level the evaluator recorded (missing or None: blank).
+    A blank, an observed level outside ``comp.levels``, or (for the methods that compare with
+    it) an unknown expected level leaves the line's points None: never zero. A single-method
+    rubric has no lines."""
+    if not comp.is_list or not comp.items:
+        return ()
+    lo, hi = comp.levels
+    n = len(comp.items)
+    expected = [comp.expected_level(item, position_level) for item in comp.items]
+    known = [e for e in expected if e is not None]
+    if comp.method == "rating_weighted":
+        weights = [item.weight if item.weight is not None else Fraction(0) for item in comp.items]
+    elif comp.method == "ratio_expected" and len(known) == n and sum(known) > 0:
+        weights = [Fraction(e * 100, sum(known)) for e in known]
+    else:
+        weights = [Fraction(100, n)] * n
+    lines = []
+    for item, exp, weight in zip(comp.items, expected, weights, strict=True):
+        obs = observed.get(item.id)
+        points: Fraction | None = None
+        if obs is not None and lo <= obs <= hi:
+            if comp.method == "bar_scale":
+                points = None if exp is None else _bar_points(obs, exp)
+            elif comp.method == "ratio_expected":
+                points = None if exp is None else Fraction(min(obs, exp))
+            else:
+                points = Fraction(obs)
+        lines.append(CompetencyLine(item.id, exp, obs, points, weight))
+    return tuple(lines)
+
+
+def competency_score(comp: Competency, lines: Sequence[CompetencyLine]) -> Fraction | None:
+    """The competency score 0..100 (the scale of the single number, weighted afterwards by
+    ``scoring.components`` as before), exact; None if any line's points are unknown."""
+    if not comp.is_list or not lines:
+        return None
+    points = [line.points for line in lines]
+    if any(p is None for p in points):
+        return None
+    known = [p for p in points if p is not None]
+    n = len(known)
+    top = comp.levels[1]
+    if comp.method == "bar_scale":
+        return sum(known, Fraction(0)) / (3 * n) * 100
+    if comp.method == "rating_weighted":
+        weighted = sum((p * line.weight for p, line in zip(known, lines, strict=True)), Fraction(0))
+        return weighted / (100 * top) * 100
+    if comp.method == "rating_equal":
+        return sum(known, Fraction(0)) / (n * top) * 100
+    # ratio_expected
+    expected = [line.expected for line in lines]
+    if any(e is None for e in expected):
+        return None
+    total = sum(e for e in expected if e is not None)
+    if total <= 0:
+        return None
+    return sum(known, Fraction(0)) / total * 100
