@@ -1,7 +1,8 @@
 """The staff roster: who is evaluated, in which district, and agreed reference targets.
 
 A roster is a .csv or .xlsx with a header row. Canonical columns are ``person_id, name,
-position, district_code, district_name, email`` (Thai headers accepted), optional ``probation``;
+position, district_code, district_name, email`` (Thai headers accepted), optional ``probation``
+and ``position_level`` (ระดับตำแหน่ง, else read from the end of the position text);
 an .xlsx may have a ``targets`` sheet (person_id, kpi, min, standard, high, and a column per
 other field a KPI agrees at the start, e.g. denominator; round/targets.py reads the same sheet
 from the file ``agreements collect`` writes). Every problem is
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
@@ -40,6 +41,7 @@ ALIASES = {
     "district_name": ("district_name", "อำเภอ", "ชื่ออำเภอ"),
     "email": ("email", "อีเมล", "อีเมล์", "e-mail"),
     "probation": ("probation", "ทดลองงาน"),
+    "position_level": ("position_level", "ระดับตำแหน่ง"),
 }
 TARGET_ALIASES = {
     "person_id": ALIASES["person_id"],
@@ -61,6 +63,31 @@ class Officer(Person):
     district_code: str = ""
     district_name: str = ""
     row: int = 0
+    # ระดับตำแหน่ง, e.g. ชำนาญการ: from the roster's position_level column, else the known level
+    # (rubric.competency.position_levels) the position text ends with; None when not told.
+    position_level: str | None = None
+
+
+def _squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+def position_level_of(position: str, known: Sequence[str]) -> str | None:
+    """The longest known position level the position text ends with, spaces ignored, e.g.
+    "นักพัฒนาชุมชนชำนาญการพิเศษ" -> ชำนาญการพิเศษ (not ชำนาญการ); None when none fits."""
+    text = _squeeze(position)
+    if not text:
+        return None
+    fits = [level for level in known if _squeeze(level) and text.endswith(_squeeze(level))]
+    return max(fits, key=lambda level: len(_squeeze(level)), default=None)
+
+
+def _position_level(column: str, position: str, known: Sequence[str]) -> str | None:
+    """The position level column wins (matched to a known level when it ends with one, else kept
+    as written so that a finding can show it); without it, the position text tells."""
+    if column.strip():
+        return position_level_of(column, known) or _squeeze(column)
+    return position_level_of(position, known)
 
 
 @dataclass(frozen=True)
@@ -241,6 +268,7 @@ def load_roster(
         return arabic_digits(text) if name in ("person_id", "district_code") else text
 
     empty: list[tuple[int, int, int, str]] = []  # (problem index, row, column index, field)
+    known_levels = rubric.competency.position_levels
 
     seen: dict[str, Officer] = {}
     district_names: dict[str, str] = {}
@@ -308,6 +336,9 @@ def load_roster(
             district_code=code,
             district_name=dname,
             row=n,
+            position_level=_position_level(
+                get(row, "position_level"), get(row, "position"), known_levels
+            ),
         )
         seen[pid] = officer
         if not bad:
