@@ -414,3 +414,28 @@ def test_rubric_table_lists_the_competencies(core: Rubric) -> None:
     assert not any(
         line.startswith("สมรรถนะ (") for line in rubric_table(load_rubric()).splitlines()
     )
+
+
+def test_the_shipped_rubric_and_the_scoring_core_give_the_hand_figures(
+    round_result: Consolidation,
+) -> None:
+    """templates/rubric-core-competencies.yaml scored by core/scoring.py: the same JSON detail
+    and the same form rows as the hand computations above."""
+    from pda_excel.core import scoring
+
+    rubric = load_rubric(Path(__file__).parents[1] / "templates" / "rubric-core-competencies.yaml")
+    comp = rubric.competency
+    assert comp.method == "bar_scale" and [i.id for i in comp.items] == list(ITEMS)
+    hand = {}
+    for pid, (level, observed, _) in LEVELS.items():
+        lines = scoring.competency_lines(comp, dict(zip(ITEMS, observed, strict=True)), level)
+        hand[pid] = (lines, scoring.competency_score(comp, lines))
+    data = json.loads("".join(iter_json(listed(round_result, rubric, hand))))
+    ours = json.loads("".join(iter_json(listed(round_result, with_block(block()), bar_hand()))))
+    for pid in LEVELS:
+        assert _person(data, pid)["competency_detail"] == _person(ours, pid)["competency_detail"]
+        assert _person(data, pid)["competency"] == _person(ours, pid)["competency"]
+    for pid, (score, lines) in BAR.items():
+        detail = _person(data, pid)["competency_detail"]["items"]
+        assert [(i["expected"], i["observed"], i["points"], i["share"]) for i in detail] == lines
+        assert _person(data, pid)["competency"] == score
