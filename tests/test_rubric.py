@@ -598,3 +598,174 @@ def test_file_that_is_not_utf8_is_a_rubric_error(tmp_path: Path) -> None:
     with pytest.raises(RubricError) as info:
         load_rubric(path)
     assert_problem(info.value.problems, "", "cannot read the file")
+
+
+# -- competency as rubric data -------------------------------------------------------------------
+
+EXAMPLE_COMPETENCIES = Path(__file__).parents[1] / "templates" / "rubric-core-competencies.yaml"
+# The round 1/2567 fingerprint before the competency block existed: templates sent out carry it.
+FINGERPRINT_2567 = "78ae2fee1e12908b6678593315d20349d89059697a29919b59eca2f465241f0d"
+CORE_ITEMS = [
+    {"id": "101", "name": "การมุ่งผลสัมฤทธิ์"},
+    {"id": "102", "name": "บริการที่ดี"},
+    {"id": "103", "name": "การสั่งสมความเชี่ยวชาญในงานอาชีพ"},
+]
+
+
+def with_competency(**block: Any) -> dict[str, Any]:
+    data = shipped()
+    data["competency"] = block
+    return data
+
+
+def test_the_2567_fingerprint_is_unchanged_by_the_competency_block(rubric: Rubric) -> None:
+    assert rubric.competency.method == "single"
+    assert not rubric.competency.is_list
+    assert rubric.sha256 == FINGERPRINT_2567
+    assert load_rubric(Path(__file__).parents[1] / "templates" / "rubric-2567-1.yaml").sha256 == (
+        FINGERPRINT_2567
+    )
+    # Writing the default block out keeps the fingerprint; a list method changes it.
+    assert parse_rubric(with_competency(method="single")).sha256 == FINGERPRINT_2567
+    listed = with_competency(method="rating_equal", items=CORE_ITEMS)
+    assert parse_rubric(listed).sha256 != FINGERPRINT_2567
+
+
+def test_the_core_competencies_example_loads() -> None:
+    example = load_rubric(EXAMPLE_COMPETENCIES)
+    comp = example.competency
+    assert example.id != load_rubric().id
+    assert comp.method == "bar_scale" and comp.is_list and comp.levels == (0, 5)
+    assert [i.id for i in comp.items] == ["101", "102", "103", "104", "105"]
+    assert comp.items[3].name == "การยึดมั่นในความถูกต้องชอบธรรม และจริยธรรม"
+    # Longest first, so that matching the end of a position finds ชำนาญการพิเศษ first.
+    levels = comp.position_levels
+    assert levels.index("ชำนาญการพิเศษ") < levels.index("ชำนาญการ")
+    assert [len(x) for x in levels] == sorted((len(x) for x in levels), reverse=True)
+    assert {p: comp.expected_level(comp.items[0], p) for p in levels} == {
+        "ปฏิบัติงาน": 1,
+        "ชำนาญงาน": 2,
+        "อาวุโส": 3,
+        "ปฏิบัติการ": 1,
+        "ชำนาญการ": 2,
+        "ชำนาญการพิเศษ": 3,
+        "เชี่ยวชาญ": 4,
+    }
+    assert comp.expected_level(comp.items[0], None) is None
+    assert comp.expected_level(comp.items[0], "ทักษะพิเศษ") is None
+    # Everything but the id, the title and the competency is the round 1/2567 rubric.
+    base = load_rubric()
+    assert example.groups == base.groups and example.scoring == base.scoring
+    assert example.sha256 != base.sha256
+
+
+def test_an_item_overrides_the_expected_level() -> None:
+    items = [dict(CORE_ITEMS[0], expected={"ชำนาญการ": 4}), *CORE_ITEMS[1:]]
+    comp = parse_rubric(
+        with_competency(method="bar_scale", items=items, expected={"ชำนาญการ": 2})
+    ).competency
+    assert [comp.expected_level(i, "ชำนาญการ") for i in comp.items] == [4, 2, 2]
+
+
+def test_rating_weighted_weights_are_exact_decimals() -> None:
+    items = [dict(CORE_ITEMS[0], weight=12.5), dict(CORE_ITEMS[1], weight=0.1), CORE_ITEMS[2]]
+    items[2] = dict(CORE_ITEMS[2], weight=87.4)
+    comp = parse_rubric(with_competency(method="rating_weighted", items=items)).competency
+    assert [i.weight for i in comp.items] == [Fraction(25, 2), Fraction(1, 10), Fraction(437, 5)]
+
+
+def test_unknown_competency_method() -> None:
+    problems = problems_of(with_competency(method="bar", items=CORE_ITEMS))
+    assert_problem(problems, "competency.method", "unknown competency method 'bar'", "bar_scale")
+
+
+@pytest.mark.parametrize(
+    "method", ["bar_scale", "rating_weighted", "rating_equal", "ratio_expected"]
+)
+def test_a_list_method_needs_items(method: str) -> None:
+    problems = problems_of(with_competency(method=method, expected={"ชำนาญการ": 2}))
+    assert_problem(problems, "competency.items", f"method {method} needs at least one")
+
+
+def test_the_single_method_takes_no_items() -> None:
+    problems = problems_of(with_competency(items=CORE_ITEMS))
+    assert_problem(problems, "competency.items", "single method", "takes no items")
+
+
+def test_duplicate_and_badly_shaped_item_ids() -> None:
+    items = [
+        CORE_ITEMS[0],
+        dict(CORE_ITEMS[1], id="101"),
+        dict(CORE_ITEMS[2], id="10/3"),
+        {"id": "10 4", "name": "x"},
+        {"id": "score", "name": "y"},
+    ]
+    problems = problems_of(with_competency(method="rating_equal", items=items))
+    assert_problem(problems, "competency.items[1].id", "101 is already used at competency.items[0]")
+    assert_problem(problems, "competency.items[2].id", "'10/3'", "without '/' or spaces")
+    assert_problem(problems, "competency.items[3].id", "'10 4'", "without '/' or spaces")
+    assert_problem(problems, "competency.items[4].id", "reserved")
+    assert len(problems) == 4
+
+
+def test_rating_weighted_needs_weights_summing_to_100() -> None:
+    missing = [dict(CORE_ITEMS[0], weight=50), dict(CORE_ITEMS[1], weight=50), CORE_ITEMS[2]]
+    problems = problems_of(with_competency(method="rating_weighted", items=missing))
+    assert_problem(problems, "competency.items[2].weight", "needs a weight on every competency")
+    short = [dict(item, weight=30) for item in CORE_ITEMS]
+    problems = problems_of(with_competency(method="rating_weighted", items=short))
+    assert problems == [("competency.items", "weights of the competencies sum to 90, not 100")]
+    # A weight on another method would be silently ignored: refused.
+    weighted = [dict(CORE_ITEMS[0], weight=100)]
+    problems = problems_of(with_competency(method="rating_equal", items=weighted))
+    assert_problem(problems, "competency.items[0].weight", "only rating_weighted")
+
+
+@pytest.mark.parametrize("method", ["bar_scale", "ratio_expected"])
+def test_expected_levels_must_cover_every_item_and_position_level(method: str) -> None:
+    problems = problems_of(with_competency(method=method, items=CORE_ITEMS))
+    assert_problem(problems, "competency.expected", f"method {method} needs the expected level")
+    items = [dict(CORE_ITEMS[0], expected={"ชำนาญการพิเศษ": 3}), *CORE_ITEMS[1:]]
+    problems = problems_of(with_competency(method=method, items=items, expected={"ชำนาญการ": 2}))
+    assert problems == [
+        (
+            "competency.items[1].expected",
+            "competency 102 has no expected level for ชำนาญการพิเศษ; "
+            "add them to competency.expected or to the item",
+        ),
+        (
+            "competency.items[2].expected",
+            "competency 103 has no expected level for ชำนาญการพิเศษ; "
+            "add them to competency.expected or to the item",
+        ),
+    ]
+
+
+def test_rating_methods_need_no_expected_levels() -> None:
+    for method in ("rating_equal",):
+        assert parse_rubric(with_competency(method=method, items=CORE_ITEMS)).competency.is_list
+
+
+def test_expected_level_outside_the_levels() -> None:
+    items = [dict(CORE_ITEMS[0], expected={"ชำนาญการ": 7}), *CORE_ITEMS[1:]]
+    problems = problems_of(
+        with_competency(method="bar_scale", items=items, expected={"ชำนาญการ": -1})
+    )
+    assert_problem(problems, "competency.items[0].expected.ชำนาญการ", "7 is outside the levels 0–5")
+    assert_problem(problems, "competency.expected.ชำนาญการ", "-1 is outside the levels 0–5")
+
+
+def test_ratio_expected_refuses_an_expected_level_below_1() -> None:
+    problems = problems_of(
+        with_competency(method="ratio_expected", items=CORE_ITEMS, expected={"ปฏิบัติการ": 0})
+    )
+    assert_problem(problems, "competency.expected.ปฏิบัติการ", "must be 1 or more")
+    # The same level is fine for the bar scale.
+    ok = with_competency(method="bar_scale", items=CORE_ITEMS, expected={"ปฏิบัติการ": 0})
+    assert parse_rubric(ok).competency.method == "bar_scale"
+
+
+@pytest.mark.parametrize("levels", [[5, 5], [5, 0], [-1, 5]])
+def test_levels_must_rise(levels: list[int]) -> None:
+    problems = problems_of(with_competency(method="rating_equal", items=CORE_ITEMS, levels=levels))
+    assert_problem(problems, "competency.levels", "below the highest")
