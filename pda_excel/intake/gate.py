@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import struct
 import zipfile
 import zlib
@@ -243,15 +244,18 @@ def _inspect_zip(raw: bytes, lim: Limits, intake: Intake) -> None:
 
     budget = _Budget(lim, compressed=sum(i.compress_size for i in infos))
     members: dict[str, bytes] = {}
+    dtd: str | None = None  # the first member declaring a DTD, checked as it is inflated
     for info in infos:
         if info.is_dir():
             continue
         blob = _inflate(raw, info, budget)
         if blob is not None:
-            members[info.filename.lower()] = blob
-    for name, blob in members.items():
-        if declares_dtd(blob):
-            raise Reject("xml_entities", f"{name} declares a DOCTYPE/ENTITY")
+            name = info.filename.lower()
+            members[name] = blob
+            if dtd is None and declares_dtd(blob):
+                dtd = name
+    if dtd is not None:  # after every member inflated: a bomb or damage is reported first
+        raise Reject("xml_entities", f"{dtd} declares a DOCTYPE/ENTITY")
 
     mimetype = members.get("mimetype", b"").strip()
     if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
@@ -365,11 +369,13 @@ def _deflate_pieces(comp: memoryview, name: str) -> Iterable[bytes]:
 
 
 _DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
+_DTD_RE = re.compile(b"|".join(re.escape(marker) for marker in _DTD_MARKERS))
 
 
 def declares_dtd(blob: bytes) -> bool:
     """Any DOCTYPE/ENTITY declaration, in UTF-8 or UTF-16 (the encodings XML parsers sniff)."""
-    if any(marker in blob for marker in _DTD_MARKERS):
+    # "!" is rare in XML parts, and a one-byte search is many times faster than the regex
+    if b"!" in blob and _DTD_RE.search(blob) is not None:
         return True
     if blob[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in blob[:4]:
         for enc in ("utf-16-le", "utf-16-be"):

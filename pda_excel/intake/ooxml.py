@@ -226,9 +226,11 @@ _XL_REF_ATTR = re.compile(rb"(?<![\w:.\-])ref\s*=\s*[\"']([^\"']*)[\"']")
 # form: a row or cell tag the first two alternatives do not take whole (another attribute, an
 # "r" that is not first or not canonical, single quotes), or a value not directly closing its
 # cell (a second <v>/<is>). Those tokens have every group empty.
+# The style, type and closing slash of a plain cell are captured too, so percent cells are
+# found in the same pass.
 _FAST_TOKEN = re.compile(
-    rb'<(?:c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="[0-9]{1,9}")?(?: t="[a-zA-Z]{1,9}")?\s*/?>'
-    rb'|row r="([1-9][0-9]{0,6})"|(?:row|c)[\s/>]|/(?:v|is)>(?!</c>))'
+    rb'<(?:c r="([A-Z]{1,3})([1-9][0-9]{0,6})"(?: s="([0-9]{1,9})")?(?: t="([a-zA-Z]{1,9})")?'
+    rb'\s*(/?)>|row r="([1-9][0-9]{0,6})"|(?:row|c)[\s/>]|/(?:v|is)>(?!</c>))'
 )
 _HUGE = 10**30  # a row or column number too long to be worth converting
 _COL_CACHE: dict[bytes, int] = {}
@@ -323,16 +325,18 @@ def _scan_xlsx_sheet(xml: bytes, lim: Limits, percent_xfs: frozenset[int]) -> Sh
     return fast if fast is not None else _scan_xlsx_slow(xml, lim, percent_xfs)
 
 
-def _percent_cell_re(percent_xfs: frozenset[int]) -> re.Pattern[bytes]:
-    """Matches plain-form cells (see _FAST_TOKEN) styled with a percent format."""
-    styles = b"|".join(str(i).encode() for i in sorted(percent_xfs))
-    return re.compile(
-        rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})" s="(?:' + styles + rb')"'
-        rb'(?: t="([a-zA-Z]{1,9})")?\s*(/?)>'
-    )
+def _percent_styles(percent_xfs: frozenset[int]) -> frozenset[bytes]:
+    """The s="..." texts of plain-form cells (see _FAST_TOKEN) styled with a percent format."""
+    styles = _PERCENT_STYLES_CACHE.get(percent_xfs)
+    if styles is None:
+        if len(_PERCENT_STYLES_CACHE) > 64:
+            _PERCENT_STYLES_CACHE.clear()
+        styles = frozenset(str(i).encode() for i in percent_xfs)
+        _PERCENT_STYLES_CACHE[percent_xfs] = styles
+    return styles
 
 
-_PERCENT_RE_CACHE: dict[frozenset[int], re.Pattern[bytes]] = {}
+_PERCENT_STYLES_CACHE: dict[frozenset[int], frozenset[bytes]] = {}
 
 
 def _scan_xlsx_fast(xml: bytes, lim: Limits, percent_xfs: frozenset[int]) -> SheetScan | None:
@@ -354,13 +358,15 @@ def _scan_xlsx_fast(xml: bytes, lim: Limits, percent_xfs: frozenset[int]) -> She
     end = xml.find(b"</sheetData>", open_end)
     if end < 0 or xml.find(b"sheetData", end + 12) >= 0:
         return None  # a second sheetData (calamine reads the first only)
-    if xml.find(b":c", open_end, end) >= 0:
+    if xml.find(b":", open_end, end) >= 0 and xml.find(b":c", open_end, end) >= 0:
         return None  # prefixed cells such as <x:c> (calamine reads them by local name)
     max_rows, max_cols = lim.max_rows, lim.max_cols
     col_of = _COL_CACHE.get
+    percent_styles = _percent_styles(percent_xfs)
+    percent: list[tuple[int, int]] = []
     row = last = 0
     row_digits = b""
-    for letters, digits, row_token in _FAST_TOKEN.findall(xml, open_end, end):
+    for letters, digits, style, typ, slash, row_token in _FAST_TOKEN.findall(xml, open_end, end):
         if row_token:
             number = int(row_token)
             if number <= row or number > max_rows:
@@ -373,17 +379,9 @@ def _scan_xlsx_fast(xml: bytes, lim: Limits, percent_xfs: frozenset[int]) -> She
         if col <= last or col > max_cols:
             return None
         last = col
-    scan = SheetScan()
-    if percent_xfs:
-        pattern = _PERCENT_RE_CACHE.get(percent_xfs)
-        if pattern is None:
-            if len(_PERCENT_RE_CACHE) > 64:
-                _PERCENT_RE_CACHE.clear()
-            pattern = _PERCENT_RE_CACHE[percent_xfs] = _percent_cell_re(percent_xfs)
-        for letters, digits, typ, slash in pattern.findall(xml, open_end, end):
-            if not slash and typ in (b"", b"n"):
-                scan.percent.add((int(digits) - 1, _col_number(letters) - 1))
-    return scan
+        if style in percent_styles and not slash and typ in (b"", b"n"):
+            percent.append((row - 1, col - 1))
+    return SheetScan(percent=set(percent))
 
 
 def _shown(r: bytes | None, row: int, col: int) -> str:
