@@ -68,8 +68,8 @@ class LineLike(Protocol):
 
 def listed_competency(rubric: Rubric) -> CompetencyLike | None:
     """The rubric's competencies when it lists them; None when competency is one number."""
-    comp: CompetencyLike | None = getattr(rubric, "competency", None)
-    return comp if comp is not None and comp.is_list else None
+    comp: CompetencyLike = rubric.competency
+    return comp if comp.is_list else None
 
 
 def level_names(comp: CompetencyLike) -> list[str]:
