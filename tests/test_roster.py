@@ -10,7 +10,7 @@ import pytest
 
 from pda_excel.core.errors import RosterError
 from pda_excel.core.rubric import Rubric, load_rubric
-from pda_excel.round.roster import load_roster
+from pda_excel.round.roster import load_roster, position_level_of
 
 THAI_HEADER = "รหัส,ชื่อ-สกุล,ตำแหน่ง,รหัสอำเภอ,อำเภอ,อีเมล,ทดลองงาน"
 GOOD_ROWS = [
@@ -295,3 +295,47 @@ def test_templates_cli_refuses_an_absurd_roster(tmp_path: Path) -> None:
         "check the district_code column\n"
     )
     assert not (tmp_path / "t").exists()
+
+
+# -- position level (ระดับตำแหน่ง) ----------------------------------------------------------------
+
+CORE_COMPETENCIES = Path(__file__).parents[1] / "templates" / "rubric-core-competencies.yaml"
+
+
+def test_position_level_of_takes_the_longest_known_ending() -> None:
+    known = ("ชำนาญการ", "ชำนาญการพิเศษ", "ปฏิบัติงาน", "ปฏิบัติการ")
+    assert position_level_of("นักพัฒนาชุมชนชำนาญการพิเศษ", known) == "ชำนาญการพิเศษ"
+    assert position_level_of("นักพัฒนาชุมชนชำนาญการ", known) == "ชำนาญการ"
+    assert position_level_of("เจ้าพนักงานพัฒนาชุมชน ปฏิบัติงาน ", known) == "ปฏิบัติงาน"
+    assert position_level_of("นักพัฒนาชุมชน ชำนาญ การ พิเศษ", known) == "ชำนาญการพิเศษ"
+    assert position_level_of("พัฒนาการอำเภอ", known) is None
+    assert position_level_of("ชำนาญการ นักพัฒนาชุมชน", known) is None  # not at the end
+    assert position_level_of("", known) is None
+    assert position_level_of("นักพัฒนาชุมชนชำนาญการ", ()) is None
+
+
+def test_roster_position_level_from_the_column_or_the_position(tmp_path: Path) -> None:
+    rubric = load_rubric(CORE_COMPETENCIES)
+    lines = [
+        THAI_HEADER + ",ระดับตำแหน่ง",
+        "2701001,นายสมชาย ใจดี,พัฒนาการอำเภอ,2701,เมืองสระแก้ว,,,ชำนาญการพิเศษ",
+        "2701002,นางสาวศิริพร แก้วมณี,นักพัฒนาชุมชนชำนาญการพิเศษ,2701,เมืองสระแก้ว,,,",
+        "2701003,นายสมหมาย ใจงาม,เจ้าพนักงานพัฒนาชุมชนปฏิบัติงาน,2701,เมืองสระแก้ว,,,",
+        "2701004,นายไม่รู้ ระดับ,พัฒนาการอำเภอ,2701,เมืองสระแก้ว,,,",
+        "2701005,นางสาวพิมพ์ ผิด,นักพัฒนาชุมชนชำนาญการ,2701,เมืองสระแก้ว,,,ระดับสูงสุด",
+        "2701006,นางระดับ ในช่อง,พัฒนาการอำเภอ,2701,เมืองสระแก้ว,,,ระดับ ชำนาญการ",
+    ]
+    roster = load_roster(write_csv(tmp_path / "levels.csv", lines), rubric)
+    assert [o.position_level for o in roster.officers] == [
+        "ชำนาญการพิเศษ",  # the column
+        "ชำนาญการพิเศษ",  # the position text, longest ending (not ชำนาญการ)
+        "ปฏิบัติงาน",
+        None,  # neither tells: not a roster refusal
+        "ระดับสูงสุด",  # the column wins, kept as written so that a finding can show it
+        "ชำนาญการ",
+    ]
+
+
+def test_a_single_method_rubric_derives_no_position_level(rubric: Rubric, tmp_path: Path) -> None:
+    roster = load_roster(write_csv(tmp_path / "r.csv", [THAI_HEADER, *GOOD_ROWS]), rubric)
+    assert [o.position_level for o in roster.officers] == [None, None, None]
