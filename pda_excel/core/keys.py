@@ -30,6 +30,7 @@ SHEET_INSTRUCTIONS = "คำชี้แจง"
 SHEET_TEAM = "ตัวชี้วัดรายทีม"
 SHEET_INDIVIDUAL = "ตัวชี้วัดรายบุคคล"
 SHEET_SUMMARY = "สมรรถนะและสรุปคะแนน"
+SHEET_COMPETENCIES = "ประเมินสมรรถนะ"  # list-method rubrics only (see competency_cells)
 SHEET_AGREEMENT = "ข้อตกลงรายบุคคล"
 SHEET_TEAM_RESULTS = "ผลรายทีม"
 
@@ -46,6 +47,10 @@ COMPETENCY = "competency"
 # Preview fields of an officer's summary row, in column order.
 PERSON_PREVIEWS = ("team_score", "individual_score", "achievement", "total", "band")
 LEVEL = "level"
+# The competency sheet (list-method rubrics): the preview field of an officer's row, and the
+# suffix of the machine header of an item's locked expected-level column.
+COMPETENCY_SCORE = "score"
+EXPECTED_SUFFIX = "expected"
 
 Kind = Literal["input", "reference", "preview"]
 
@@ -105,12 +110,37 @@ def kpi_cells(owner: str, kpi: Kpi, locked_refs: Iterable[str] = ()) -> list[Cel
     return cells
 
 
-def person_cells(person_id: str) -> list[CellSpec]:
-    cells = [CellSpec(f"{person_id}/{COMPETENCY}", person_id, COMPETENCY, "input", None, person_id)]
+def person_cells(person_id: str, competency_list: bool = False) -> list[CellSpec]:
+    """An officer's summary row: the competency (an input, or with a list-method rubric a
+    preview of the competency sheet's score), then the score previews."""
+    kind: Kind = "preview" if competency_list else "input"
+    cells = [CellSpec(f"{person_id}/{COMPETENCY}", person_id, COMPETENCY, kind, None, person_id)]
     cells += [
         CellSpec(f"{person_id}/{p}", person_id, p, "preview", None, person_id)
         for p in PERSON_PREVIEWS
     ]
+    return cells
+
+
+def competency_row_key(person_id: str) -> str:
+    """The row key of an officer's row on the competency sheet: ``<person_id>/competency``."""
+    return f"{person_id}/{COMPETENCY}"
+
+
+def competency_cells(rubric: Rubric, person: Person) -> list[CellSpec]:
+    """An officer's row on the competency sheet (list-method rubrics): the observed level of
+    each item (``<person_id>/competency/<item id>``), then the score preview
+    (``<person_id>/competency/score``). Expected levels are shown but not keyed: the engine
+    takes them from the rubric and the roster, never from a return."""
+    pid = person.person_id
+    row = competency_row_key(pid)
+    cells = [
+        CellSpec(f"{row}/{item.id}", row, item.id, "input", COMPETENCY, pid)
+        for item in rubric.competency.items
+    ]
+    cells.append(
+        CellSpec(f"{row}/{COMPETENCY_SCORE}", row, COMPETENCY_SCORE, "preview", COMPETENCY, pid)
+    )
     return cells
 
 
@@ -132,8 +162,12 @@ def district_cells(
         for kpi in rubric.groups.individual.kpis:
             values = locked_targets.get((person.person_id, kpi.id))
             cells += kpi_cells(person.person_id, kpi, locked_fields(kpi, values))
+    listed = rubric.competency.is_list
+    if listed:
+        for person in people:
+            cells += competency_cells(rubric, person)
     for person in people:
-        cells += person_cells(person.person_id)
+        cells += person_cells(person.person_id, listed)
     return cells
 
 
@@ -160,10 +194,13 @@ def team_column(kpi: Kpi, field: str) -> str:
 
 
 def split_key(key: str, kpi_ids: Iterable[str]) -> tuple[str, str | None]:
-    """(row key, field suffix or None) of a key; ids never contain '/'."""
+    """(row key, field suffix or None) of a key; ids never contain '/'.
+
+    ``<person_id>/competency/<field>`` (the competency sheet) splits like a KPI key; the
+    summary's ``<person_id>/competency`` stays the officer's row with field ``competency``."""
     parts = key.split("/")
     ids = set(kpi_ids)
-    if len(parts) >= 2 and parts[1] in ids:
+    if len(parts) >= 2 and (parts[1] in ids or (len(parts) >= 3 and parts[1] == COMPETENCY)):
         return "/".join(parts[:2]), "/".join(parts[2:]) or None
     return parts[0], "/".join(parts[1:]) or None
 

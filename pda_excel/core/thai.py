@@ -1148,3 +1148,9 @@ COMPETENCY_FORM_FORMULA = {
         " • คะแนนสมรรถนะ = Σ (คะแนน × น้ำหนัก ÷ ระดับที่คาดหวัง) = {score}"
     ),
 }
+# assess.py: an officer whose position level cannot be told, where the competency method needs it.
+MESSAGES["position_level_unknown"] = (
+    "ไม่ทราบระดับตำแหน่งของ {name} (ตำแหน่ง “{found}”) จึงไม่ทราบระดับสมรรถนะที่คาดหวัง"
+    " และยังคิดคะแนนสมรรถนะไม่ได้ ระดับที่รู้จัก: {valid} กรุณาแก้ตำแหน่งหรือคอลัมน์ระดับตำแหน่ง"
+    " (ระดับตำแหน่ง) ในทะเบียนรายชื่อ"
+)

@@ -131,6 +131,8 @@ def read_return(
     if not _fingerprint_ok(ret, rubric):
         return ret
     kpi_ids = set(rubric.kpis)
+    if rubric.competency.is_list:  # the competency sheet's rows: <pid>/competency
+        kpi_ids.add(keys.COMPETENCY)
     found_any = False
     for name in names:
         if name == keys.META_SHEET:
@@ -421,8 +423,12 @@ def _is_row_key(text: str, kpi_ids: set[str], holds_people: bool) -> bool:
 def _row_fields(rubric: Rubric, row_key: str) -> list[tuple[str, str]]:
     """(field, key) of every input a row may hold; `row_key` passed :func:`_is_row_key`."""
     if "/" not in row_key:
+        if rubric.competency.is_list:
+            return []  # the summary's competency is a preview of the competency sheet
         return [(keys.COMPETENCY, f"{row_key}/{keys.COMPETENCY}")]
     owner, kpi_id = row_key.split("/")
+    if kpi_id == keys.COMPETENCY:
+        return [(item.id, f"{row_key}/{item.id}") for item in rubric.competency.items]
     kpi = rubric.kpis[kpi_id]
     pairs = [(f, keys.kpi_key(owner, kpi, f)) for f in kpi.fields]
     if kpi.allow_na:

@@ -22,8 +22,20 @@ from ..core import keys
 from ..core.compiled import compile_rubric
 from ..core.findings import Finding, make
 from ..core.rubric import Kpi, Rubric, format_number
-from ..core.scoring import PersonScore, kpi_level
-from ..core.thai import FIELD_HEADERS, GROUP_TITLES, NOT_APPLICABLE_WORDS
+from ..core.scoring import (
+    CompetencyLine,
+    PersonScore,
+    competency_lines,
+    competency_score,
+    kpi_level,
+)
+from ..core.thai import (
+    COMPETENCY_LEVEL_LABEL,
+    COMPETENCY_LEVEL_VALID,
+    FIELD_HEADERS,
+    GROUP_TITLES,
+    NOT_APPLICABLE_WORDS,
+)
 from ..intake.numbers import Parsed, is_blank, parse_number, parse_steps, plain_number
 from ..intake.reader import RawCell, ReturnFile
 from .roster import District, Officer
@@ -72,6 +84,10 @@ class PersonResult:
     competency_source: Source | None = None
     score: PersonScore | None = None
     file: str | None = None
+    # A rubric that lists competencies: the officer's position level and each competency's line
+    # (competency is then their score, 0-100).
+    position_level: str | None = None
+    competency_lines: tuple[CompetencyLine, ...] = ()
 
 
 def _valid_text(kpi: Kpi | None, fld: str, rubric: Rubric) -> str:
@@ -79,6 +95,9 @@ def _valid_text(kpi: Kpi | None, fld: str, rubric: Rubric) -> str:
     if fld == keys.COMPETENCY:
         c_lo, c_hi = rubric.scoring.competency_range
         return f"คะแนนสมรรถนะ {format_number(c_lo)}–{format_number(c_hi)}"
+    if fld == COMPETENCY_LEVEL:
+        least, most = rubric.competency.levels
+        return COMPETENCY_LEVEL_VALID.format(lo=least, hi=most)
     assert kpi is not None
     if fld == "steps":
         return f"ขั้นที่ทำสำเร็จเป็นจำนวนเต็ม 0–{kpi.steps_max}"
@@ -194,6 +213,9 @@ class DistrictAssessor:
         if fld == keys.COMPETENCY:
             c_lo, c_hi = self.rubric.scoring.competency_range
             return c_lo <= value <= c_hi
+        if fld == COMPETENCY_LEVEL:
+            least, most = self.rubric.competency.levels
+            return value.denominator == 1 and least <= value <= most
         assert kpi is not None
         if fld in ("numerator", "denominator"):
             return value.denominator == 1 and value >= (1 if fld == "denominator" else 0)
@@ -471,6 +493,10 @@ class DistrictAssessor:
         raw = self.ret.cells.get(comp_key)
         if pid not in self.ret.rows:
             self._finding("missing_row", None, pid, row_key=pid)
+        if rubric.competency.is_list:
+            self._competency_list(officer, res)
+        elif pid not in self.ret.rows:
+            pass
         elif raw is not None:
             res.competency_source = Source(self.ret.path, raw.sheet, raw.cell)
             if is_blank(raw.value):
@@ -493,6 +519,56 @@ class DistrictAssessor:
         if score.total is not None:
             res.status = "scored"
         return res
+
+    def _competency_list(self, officer: Officer, res: PersonResult) -> None:
+        """A rubric that lists competencies: each observed level from the competency sheet
+        (blank is missing, never zero), and the score the engine computes from them and the
+        expected levels of the officer's position level."""
+        comp = self.rubric.competency
+        pid = officer.person_id
+        level = getattr(officer, "position_level", None)
+        res.position_level = level
+        row_key = keys.competency_row_key(pid)
+        place = self.ret.rows.get(row_key)
+        observed: dict[str, int | None] = {}
+        if place is None:
+            self._finding("missing_row", None, row_key, row_key=row_key)
+        for item in comp.items:
+            observed[item.id] = None
+            if place is None or place[1] < 0:
+                continue  # missing (reported) or ambiguous (reported by the reader)
+            key = f"{row_key}/{item.id}"
+            raw = self.ret.cells.get(key)
+            if raw is not None and res.competency_source is None:
+                res.competency_source = Source(self.ret.path, raw.sheet, raw.cell)
+            if raw is None or is_blank(raw.value):
+                label = COMPETENCY_LEVEL_LABEL.format(id=item.id, name=item.name)
+                valid = _valid_text(None, COMPETENCY_LEVEL, self.rubric)
+                self._finding("missing_value", raw, key, label=label, valid=valid)
+                continue
+            value = self._parse(None, COMPETENCY_LEVEL, key, raw)
+            observed[item.id] = None if value is None else int(value)
+        if comp.method in NEEDS_EXPECTED and any(
+            comp.expected_level(item, level) is None for item in comp.items
+        ):
+            self.findings.append(
+                make(
+                    "position_level_unknown",
+                    file=self.ret.path,
+                    key=row_key,
+                    found=officer.position or "-",
+                    valid=", ".join(comp.position_levels),
+                    name=officer.name,
+                )
+            )
+        res.competency_lines = competency_lines(comp, observed, level)
+        res.competency = competency_score(comp, res.competency_lines)
+
+
+# Competency methods whose score needs each item's expected level (from the position level).
+NEEDS_EXPECTED = frozenset({"bar_scale", "ratio_expected"})
+# The field of an observed competency level, for _parse, _in_range and _valid_text.
+COMPETENCY_LEVEL = "competency_level"
 
 
 def _typed(value: object) -> str:

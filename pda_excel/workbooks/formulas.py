@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, TypeVar, cast
@@ -222,6 +222,44 @@ def _score_formulas(
     return out
 
 
+def competency_formula(
+    rubric: Rubric, observed: Sequence[str], expected: Sequence[str | None]
+) -> str:
+    """The live preview of an officer's competency score (list-method rubrics), as
+    :func:`scoring.competency_score` computes it, rounded to the rubric's decimals.
+
+    `observed` are the cells of the observed levels, `expected` the cells showing the expected
+    levels (None where the officer's position level gives none), item by item. Blank, text, a
+    fraction or a level outside the rubric's range leaves the score blank (the engine refuses
+    such a value), as does an unknown expected level where the method needs one.
+    """
+    comp = rubric.competency
+    lo, hi = comp.levels
+    n = len(comp.items)
+    needs_expected = comp.method in ("bar_scale", "ratio_expected")
+    if needs_expected and any(e is None for e in expected):
+        return '=""'
+    if comp.method == "bar_scale":
+        # 3 at or above the expected level, one less per level below it, never below 0.
+        points = "+".join(
+            f"MAX(0,MIN(3,3+{o}-{e}))" for o, e in zip(observed, expected, strict=True)
+        )
+        value = f"({points})*100/{3 * n}"
+    elif comp.method == "ratio_expected":
+        reached = "+".join(f"MIN({o},{e})" for o, e in zip(observed, expected, strict=True))
+        value = f"({reached})*100/({'+'.join(str(e) for e in expected)})"
+    elif comp.method == "rating_weighted":
+        weights = [_const(item.weight or 0) for item in comp.items]
+        terms = "+".join(f"{o}*{w}" for o, w in zip(observed, weights, strict=True))
+        value = f"({terms})/{_const(hi)}"
+    else:  # rating_equal
+        value = f"({'+'.join(observed)})*100/{n * hi}"
+    cells = ",".join(observed)
+    bad = ",".join(f"{o}<>INT({o}),{o}<{_const(lo)},{o}>{_const(hi)}" for o in observed)
+    decimals = rubric.scoring.decimals
+    return f'=IF(COUNT({cells})<{n},"",IF(OR({bad}),"",ROUND({value},{decimals})))'
+
+
 def column_range(sheet: str, first_row: int, last_row: int, col: int) -> str:
     """An absolute reference to rows `first_row`..`last_row` of one column, with its sheet."""
     start = xl_rowcol_to_cell(first_row, col, True, True)
@@ -232,8 +270,8 @@ def column_range(sheet: str, first_row: int, last_row: int, col: int) -> str:
 # Functions the preview formulas use. None needs xlsxwriter's "future function" prefixes, so
 # its ~30 regular-expression passes per formula (a third of generation time) can be skipped.
 _CLASSIC_FUNCTIONS = frozenset(
-    {"ABS", "AND", "IF", "ISNUMBER", "MATCH", "NOT", "OR", "ROUND", "SIGN", "SUM", "SUMPRODUCT",
-     "TRIM"}
+    {"ABS", "AND", "COUNT", "IF", "INT", "ISNUMBER", "MATCH", "MAX", "MIN", "NOT", "OR", "ROUND",
+     "SIGN", "SUM", "SUMPRODUCT", "TRIM"}
 )  # fmt: skip
 _FUNCTION = re.compile(r"\b([A-Z][A-Z0-9._]*)\(")
 

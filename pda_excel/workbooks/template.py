@@ -2,9 +2,10 @@
 
 The layout (sheets, keys, fields, the ``_meta`` table) is the contract in :mod:`core.keys`. The
 writer is assembled from one part per sheet it writes, over the shared :class:`DistrictBook`:
-:mod:`template_instructions`, :mod:`template_kpis`, :mod:`template_summary` and
-:mod:`template_meta`. Every figure a district sees is generated from the rubric: level previews
-are Excel formulas compiled from the rubric's conditions (:mod:`formulas`).
+:mod:`template_instructions`, :mod:`template_kpis`, :mod:`template_competency` (a rubric that
+lists competencies), :mod:`template_summary` and :mod:`template_meta`. Every figure a district
+sees is generated from the rubric: level previews are Excel formulas compiled from the rubric's
+conditions (:mod:`formulas`).
 """
 
 from __future__ import annotations
@@ -18,20 +19,25 @@ from ..core import keys
 from ..core.rubric import Rubric
 from ..round.roster import District, Roster
 from .manifest import ManifestRow, write_district_books
+from .template_competency import CompetencySheet
 from .template_instructions import InstructionsSheet
 from .template_kpis import KpiSheets
 from .template_meta import MetaSheet
 from .template_summary import SummarySheet
 
 
-class _Writer(InstructionsSheet, KpiSheets, SummarySheet, MetaSheet):
+class _Writer(InstructionsSheet, KpiSheets, CompetencySheet, SummarySheet, MetaSheet):
     """Writes one district's workbook, sheet by sheet, in the order a district reads them."""
 
     def write(self) -> None:
         self.instructions()
         team_levels = self.kpi_sheet(keys.TEAM)
         individual_levels = self.kpi_sheet("individual")
-        self.summary(team_levels, individual_levels)
+        if self.rubric.competency.is_list:
+            scores = self.competency_sheet()
+            self.summary(team_levels, individual_levels, scores)
+        else:
+            self.summary(team_levels, individual_levels)
         self.meta()
         self.wb.worksheets()[0].activate()
         self.close()

@@ -41,7 +41,23 @@ class InstructionsSheet(DistrictBook):
         line(t["fill_team"].format(sheet=keys.SHEET_TEAM))
         n_individual = thai.thai_digits(len(r.groups.individual.kpis))
         line(t["fill_individual"].format(sheet=keys.SHEET_INDIVIDUAL, kpis=n_individual))
-        line(t["fill_summary"].format(sheet=keys.SHEET_SUMMARY))
+        comp = r.competency
+        if comp.is_list:
+            c = thai.COMPETENCY_SHEET
+            c_lo, c_hi = (format_number(v) for v in comp.levels)
+            line(
+                c["fill"].format(
+                    sheet=keys.SHEET_COMPETENCIES,
+                    items=thai.thai_digits(len(comp.items)),
+                    lo=c_lo,
+                    hi=c_hi,
+                    summary=keys.SHEET_SUMMARY,
+                )
+            )
+            line(thai.COMPETENCY_METHODS[comp.method].format(hi=c_hi))
+            line(c["fill_summary"].format(sheet=keys.SHEET_SUMMARY))
+        else:
+            line(t["fill_summary"].format(sheet=keys.SHEET_SUMMARY))
         line(t["blank"])
         line(t["dont"])
         line("")
@@ -52,7 +68,7 @@ class InstructionsSheet(DistrictBook):
         line(t["fields"], "heading")
         used = dict.fromkeys(keys.sheet_fields(r, keys.TEAM) + keys.sheet_fields(r, "individual"))
         lo, hi = (format_number(v) for v in sc.competency_range)
-        for field in [*used, keys.COMPETENCY]:
+        for field in [*used] if comp.is_list else [*used, keys.COMPETENCY]:
             help_text = thai.FIELD_HELP[field].format(lo=lo, hi=hi)
             line(f"{thai.FIELD_HEADERS[field]}: {help_text}")
         line("")

@@ -38,7 +38,11 @@ class SummarySheet(DistrictBook):
         self,
         team_levels: list[GroupCells],
         individual_levels: list[GroupCells],
+        competency_scores: dict[str, str] | None = None,
     ) -> None:
+        """Write the summary sheet. `competency_scores` (a list-method rubric) maps each
+        officer to the competency sheet's score cell: the competency cell then shows it (a
+        preview) instead of asking for a number."""
         sheet = keys.SHEET_SUMMARY
         ws = self.wb.add_worksheet(sheet, worksheet_class=PreviewSheet)
         fields = list(SUMMARY_FIELDS)
@@ -75,7 +79,8 @@ class SummarySheet(DistrictBook):
         preview_fmt = self.cell_fmt("preview")
         row = FIRST_DATA_ROW
         for index, person in enumerate(self.people):
-            specs = {s.field: s for s in keys.person_cells(person.person_id)}
+            listed = competency_scores is not None
+            specs = {s.field: s for s in keys.person_cells(person.person_id, listed)}
             ws.write_string(row, col[keys.KEY_MARKER], person.person_id, key_fmt)
             ws.write_number(row, col["no"], index + 1, number_fmt)
             ws.write_string(row, col["name"], person.name, text_fmt)
@@ -83,8 +88,16 @@ class SummarySheet(DistrictBook):
             probation = thai.YES if person.probation else "-"
             ws.write_string(row, col["probation"], probation, number_fmt)
             comp_col = col[keys.COMPETENCY]
-            ws.write_blank(row, comp_col, None, input_fmt)
-            self.validate(ws, row, comp_col, competency_dv)
+            if competency_scores is not None:
+                check(
+                    ws.write_formula(
+                        row, comp_col, "=" + competency_scores[person.person_id], score_fmt, ""
+                    ),
+                    f"the competency of {person.person_id}",
+                )
+            else:
+                ws.write_blank(row, comp_col, None, input_fmt)
+                self.validate(ws, row, comp_col, competency_dv)
             self.place(specs[keys.COMPETENCY], sheet, row, comp_col)
             formulas = score_formulas(
                 self.rubric,
