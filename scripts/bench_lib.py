@@ -49,7 +49,7 @@ CONSOLIDATE_RATIO = 1.5  # consolidate ≤ 1.5 × floor at N = 878
 TEMPLATES_RATIO = 2.0  # templates ≤ 2 × bare xlsxwriter
 RSS_LIMIT_MB = 400.0
 SAMPLE_INTERVAL = 0.1
-SETUP_VERSION = 1  # bump when the synthetic round changes, to refill cached work dirs
+SETUP_VERSION = 2  # bump when the synthetic round changes, to refill cached work dirs
 FLOOR_ROW_CELLS = 30
 GENERATED_AT = dt.datetime(2024, 3, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
 
@@ -162,15 +162,51 @@ def write_roster_csv(path: Path, districts: int, officers: int, seed: int) -> No
                 w.writerow((pid, name, position, code, dname, email, probation))
 
 
+TARGET_COLUMNS = ("person_id", "kpi", "min", "standard", "high", "denominator")
+
+
+def write_targets_csv(path: Path, districts: int, officers: int, seed: int) -> None:
+    """The targets agreed at the start of the round for every officer and every KPI whose
+    rubric entry says `agreed:` (as `agreements collect` would write them), so the returns are
+    filled, and consolidate reads them, the way a real round does: no target_not_agreed."""
+    from pda_excel.core.rubric import load_rubric
+    from pda_excel.round.samples import _rising_targets
+
+    rubric = load_rubric(None)
+    rng = random.Random(seed + 1)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(TARGET_COLUMNS)
+        for i in range(districts):
+            code = district_code(i)
+            for n in range(officers):
+                pid = f"{code}{n + 1:03d}"
+                for kpi in rubric.agreed_kpis:
+                    values: dict[str, int] = {}
+                    if kpi.references:
+                        base = rng.randrange(80, 300) * 1000
+                        refs = _rising_targets(base, len(kpi.references))
+                        values.update(zip(kpi.references, refs, strict=True))
+                    if "denominator" in kpi.agreed:
+                        values["denominator"] = rng.randint(10, 60)
+                    row = [pid, kpi.id, *(values.get(c, "") for c in TARGET_COLUMNS[2:])]
+                    w.writerow(row)
+
+
 _W: dict[str, Any] = {}
 
 
 def _setup_init(roster_path: str, seed: int) -> None:
     from pda_excel.core.rubric import load_rubric
     from pda_excel.round.roster import load_roster
+    from pda_excel.round.targets import load_roster_targets
 
     rubric = load_rubric(None)
-    _W.update(rubric=rubric, roster=load_roster(Path(roster_path), rubric), seed=seed)
+    roster = load_roster(Path(roster_path), rubric)
+    targets = Path(roster_path).with_name("targets.csv")
+    if targets.exists():  # templates lock the agreed targets, returns are filled with them
+        roster = load_roster_targets(targets, rubric, roster)
+    _W.update(rubric=rubric, roster=roster, seed=seed)
 
 
 def _setup_chunk(args: tuple[int, list[str], str, str]) -> int:
@@ -182,7 +218,8 @@ def _setup_chunk(args: tuple[int, list[str], str, str]) -> int:
 
     index, codes, templates_dir, returns_dir = args
     rubric, roster, seed = _W["rubric"], _W["roster"], _W["seed"]
-    sub = Roster(roster.source, {c: roster.districts[c] for c in codes}, roster.targets)
+    targets = {key: v for c in codes for key, v in roster.targets_for(c).items()}
+    sub = Roster(roster.source, {c: roster.districts[c] for c in codes}, targets)
     folder = Path(templates_dir) / f"part-{index:03d}"
     rows = write_templates(rubric, sub, folder, now=GENERATED_AT)
     for row in rows:
@@ -251,7 +288,8 @@ def ensure_setup(
             old["reused"] = True
             return old
         log("setup: cached set does not match the parameters; rebuilding")
-    for name in ("templates", "returns", "runs", "roster.csv", "setup.json", "bare-spec.json"):
+    leftovers = ("templates", "returns", "runs", "roster.csv", "targets.csv", "setup.json")
+    for name in (*leftovers, "bare-spec.json"):
         target = work / name
         if target.is_dir():
             shutil.rmtree(target)
@@ -260,6 +298,7 @@ def ensure_setup(
     t0 = time.perf_counter()
     roster_path = work / "roster.csv"
     write_roster_csv(roster_path, args.districts, args.officers, args.seed)
+    write_targets_csv(work / "targets.csv", args.districts, args.officers, args.seed)
     codes = [district_code(i) for i in range(args.districts)]
     chunk = 20
     tasks = [
@@ -570,6 +609,8 @@ def run_rounds(
         if "consolidate" in only:
             out = runs / "consolidate"
             cmd = [str(PDA_EXCEL), "consolidate", str(returns), "--roster", str(roster)]
+            if (work / "targets.csv").exists():
+                cmd += ["--targets", str(work / "targets.csv")]
             cmd += ["--out", str(out / "summary.xlsx"), "--json", str(out / "summary.json")]
             plan.append(("consolidate", cmd, out, 0))
         if "templates" in only:
