@@ -412,7 +412,7 @@ def _collect_rows(
 
 def _is_row_key(text: str, kpi_ids: set[str], holds_people: bool) -> bool:
     """A key-column cell that names a data row (not a heading, note or signature line)."""
-    if not text or len(text) > 64 or any(c.isspace() for c in text):
+    if not text or len(text) > 64 or text.split() != [text]:  # empty, long or with spaces
         return False
     parts = text.split("/")
     if len(parts) == 2:
@@ -426,11 +426,26 @@ def _row_fields(rubric: Rubric, row_key: str) -> list[tuple[str, str]]:
         if rubric.competency.is_list:
             return []  # the summary's competency is a preview of the competency sheet
         return [(keys.COMPETENCY, f"{row_key}/{keys.COMPETENCY}")]
-    owner, kpi_id = row_key.split("/")
+    kpi_id = row_key.partition("/")[2]  # one "/": it passed _is_row_key
     if kpi_id == keys.COMPETENCY:
         return [(item.id, f"{row_key}/{item.id}") for item in rubric.competency.items]
-    kpi = rubric.kpis[kpi_id]
-    pairs = [(f, keys.kpi_key(owner, kpi, f)) for f in kpi.fields]
-    if kpi.allow_na:
-        pairs.append((keys.NA_FIELD, f"{row_key}/{keys.NA_FIELD}"))
-    return pairs
+    return [(f, row_key + suffix) for f, suffix in _field_suffixes(rubric)[kpi_id]]
+
+
+_SUFFIXES: list[tuple[Rubric, dict[str, tuple[tuple[str, str], ...]]]] = []
+
+
+def _field_suffixes(rubric: Rubric) -> dict[str, tuple[tuple[str, str], ...]]:
+    """(field, key suffix after the row key) of every input of each KPI, built once per rubric:
+    keys.kpi_key(owner, kpi, field) == f"{owner}/{kpi.id}" + suffix."""
+    if _SUFFIXES and _SUFFIXES[0][0] is rubric:
+        return _SUFFIXES[0][1]
+    table: dict[str, tuple[tuple[str, str], ...]] = {}
+    for kpi_id, kpi in rubric.kpis.items():
+        row = f"_/{kpi_id}"
+        pairs = [(f, keys.kpi_key("_", kpi, f)[len(row) :]) for f in kpi.fields]
+        if kpi.allow_na:
+            pairs.append((keys.NA_FIELD, f"/{keys.NA_FIELD}"))
+        table[kpi_id] = tuple(pairs)
+    _SUFFIXES[:] = [(rubric, table)]
+    return table
