@@ -5,6 +5,8 @@ scored against hand computations. The round 1/2567 rubric (one number) is unchan
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -14,6 +16,7 @@ from typing import Any
 import openpyxl
 import pytest
 import yaml
+from click.testing import CliRunner
 from libreoffice import recalculate_many
 from python_calamine import CalamineWorkbook
 
@@ -22,6 +25,7 @@ from pda_excel.core.rubric import Rubric, load_rubric, parse_rubric
 from pda_excel.core.scoring import competency_lines, competency_score, round_half_up
 from pda_excel.round.consolidate import Consolidation, consolidate
 from pda_excel.round.roster import Roster, load_roster
+from pda_excel.surfaces.cli import cli
 from pda_excel.workbooks.fill import fill_workbook, meta_table
 from pda_excel.workbooks.manifest import safe_filename
 from pda_excel.workbooks.template import write_templates
@@ -366,3 +370,93 @@ def test_the_2567_rubric_keeps_its_single_number(tmp_path: Path) -> None:
         assert [dv.type for dv in rules] == ["decimal"]
         for _, ref, _ in competency.values():
             assert ref in rules[0].sqref
+
+
+@pytest.mark.parametrize("method", ["bar_scale", "rating_equal"])
+def test_templates_names_every_officer_without_a_position_level(
+    tmp_path: Path, method: str
+) -> None:
+    """`pda-excel templates` writes every workbook, then names on stderr each officer whose
+    expected levels cannot be told, where the method needs them (bar_scale: 2701004, whose
+    position พัฒนาการอำเภอ ends with no level; a column level the rubric does not list too)."""
+    data = core_data()
+    data["competency"]["method"] = method
+    rubric_path = tmp_path / "rubric.yaml"
+    rubric_path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    roster_path = write_roster(tmp_path / "roster.xlsx")
+    wb = openpyxl.load_workbook(roster_path)
+    ws = wb.active
+    assert ws is not None
+    ws.cell(1, 8, "ระดับตำแหน่ง")
+    ws.cell(3, 8, "ชำนาญพิเศษ")  # 2701002: a level the rubric does not know
+    wb.save(roster_path)
+    out = tmp_path / "templates"
+    result = CliRunner().invoke(
+        cli,
+        ["templates", "--roster", str(roster_path), "--rubric", str(rubric_path),
+         "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (out / safe_filename(CODE, DISTRICT)).exists()
+    if method == "rating_equal":
+        assert result.stderr == ""
+        return
+    lines = result.stderr.splitlines()
+    assert lines[0] == thai.TEMPLATES_LEVEL_UNKNOWN.format(
+        n=2, valid=", ".join(method_rubric(method).competency.position_levels)
+    )
+    assert lines[1:] == [
+        f"  {CODE} 2701002 นางสาวศิริพร แก้วมณี (ตำแหน่ง “เจ้าพนักงานพัฒนาชุมชนปฏิบัติงาน”)",
+        f"  {CODE} 2701004 นางพรทิพย์ ภักดี (ตำแหน่ง “พัฒนาการอำเภอ”)",
+    ]
+
+
+@pytest.mark.libreoffice
+def test_consolidate_with_forms_end_to_end(cases: dict[str, Case], tmp_path: Path) -> None:
+    """The shipped core-competencies rubric from the command line: consolidate the filled
+    return with --json and --forms; each scored officer's form shows the competency sheet the
+    JSON gives (expected and observed level, points, weight, share) and the hand score, and
+    the officers the engine could not score are listed with what they lack."""
+    case = cases["bar_scale"]
+    roster_path = case.filled.parents[2] / "bar_scale-roster.xlsx"
+    out, forms = tmp_path / "summary.xlsx", tmp_path / "forms"
+    result = CliRunner().invoke(
+        cli,
+        ["consolidate", str(case.filled.parent), "--roster", str(roster_path),
+         "--rubric", str(CORE_RUBRIC), "--out", str(out), "--json", str(tmp_path / "r.json"),
+         "--forms", str(forms), "--jobs", "1"],
+    )  # fmt: skip
+    assert result.exit_code in (0, 1), result.output
+    data = json.loads((tmp_path / "r.json").read_text("utf-8"))
+    people = {p["person_id"]: p for p in data["people"]}
+    f = thai.OFFICER_FORM
+    wb = openpyxl.load_workbook(forms / safe_filename(CODE, DISTRICT))
+    rows = list(wb[f["sheet"]].iter_rows(values_only=True))
+    starts = [i for i, r in enumerate(rows) if r[0] == f["title"]] + [len(rows)]
+    segments = {
+        pid: rows[a:b]
+        for a, b in itertools.pairwise(starts)
+        for pid in people
+        if any(isinstance(c, str) and f"(รหัส {pid})" in c for r in rows[a:b] for c in r)
+    }
+    scored = {pid for pid, want in HAND["bar_scale"].items() if want is not None}
+    assert set(segments) == scored
+    names = {i.id: f"{i.id} {i.name}" for i in case.rubric.competency.items}
+    for pid in scored:
+        person = people[pid]
+        want = round_half_up(HAND["bar_scale"][pid], case.rubric.scoring.decimals)
+        assert Decimal(str(person["competency"])) == want
+        seg = segments[pid]
+        table = [r for r in seg if r[0] in names.values()]
+        detail = person["competency_detail"]["items"]
+        assert [r[0] for r in table] == [names[i["id"]] for i in detail]
+        for row, item in zip(table, detail, strict=True):
+            assert row[1:5] == (item["expected"], item["observed"], item["points"], item["weight"])
+            assert row[5] == pytest.approx(item["share"], abs=0.005)
+        part2 = next(r for r in seg if r[0] == f["competency"])
+        assert part2[1] == person["competency"]
+    missing = [r for r in wb[f["missing_sheet"]].iter_rows(values_only=True) if any(r)]
+    text = "\n".join(" ".join(str(c) for c in r if c is not None) for r in missing)
+    for pid in ("2701004", "2701005", "2701006"):
+        assert people[pid]["competency"] is None and pid in text
+    assert (forms / safe_filename(CODE, DISTRICT)).with_suffix(".pdf").exists()

@@ -298,6 +298,13 @@ class Competency(BaseModel):
             names.update(dict.fromkeys(item.expected))
         return tuple(sorted(names, key=len, reverse=True))
 
+    def lacks_expected(self, position_level: str | None) -> bool:
+        """True when the method needs expected levels and the rubric cannot tell one for some
+        competency at this position level (unknown, or a level the rubric does not list)."""
+        return self.needs_expected and any(
+            self.expected_level(item, position_level) is None for item in self.items
+        )
+
     def expected_level(self, item: CompetencyItem, position_level: str | None) -> int | None:
         """The level expected of an officer of ``position_level`` in ``item``; None if the
         position level is unknown or the rubric sets no expected level for it."""

@@ -1148,6 +1148,14 @@ COMPETENCY_FORM_FORMULA = {
         " • คะแนนสมรรถนะ = Σ (คะแนน × น้ำหนัก ÷ ระดับที่คาดหวัง) = {score}"
     ),
 }
+# cli.py templates: officers whose expected competency levels cannot be told (stderr, after the
+# workbooks are written); one line per officer follows the heading.
+TEMPLATES_LEVEL_UNKNOWN = (
+    "คำเตือน: ไม่ทราบระดับตำแหน่งของผู้รับการประเมิน {n} คน แบบฟอร์มจึงแสดงระดับสมรรถนะที่คาดหวังเป็น"
+    " “-” และจะคิดคะแนนสมรรถนะของคนเหล่านี้ไม่ได้ กรุณาแก้ตำแหน่งหรือคอลัมน์ระดับตำแหน่ง (ระดับตำแหน่ง)"
+    " ในทะเบียนรายชื่อ แล้วสร้างแบบฟอร์มใหม่ ระดับที่รู้จัก: {valid}"
+)
+TEMPLATES_LEVEL_UNKNOWN_LINE = "  {code} {person_id} {name} (ตำแหน่ง “{position}”)"
 # assess.py: an officer whose position level cannot be told, where the competency method needs it.
 MESSAGES["position_level_unknown"] = (
     "ไม่ทราบระดับตำแหน่งของ {name} (ตำแหน่ง “{found}”) จึงไม่ทราบระดับสมรรถนะที่คาดหวัง"

@@ -548,9 +548,7 @@ class DistrictAssessor:
                 continue
             value = self._parse(None, COMPETENCY_LEVEL, key, raw)
             observed[item.id] = None if value is None else int(value)
-        if comp.method in NEEDS_EXPECTED and any(
-            comp.expected_level(item, level) is None for item in comp.items
-        ):
+        if comp.lacks_expected(level):
             self.findings.append(
                 make(
                     "position_level_unknown",
@@ -565,8 +563,6 @@ class DistrictAssessor:
         res.competency = competency_score(comp, res.competency_lines)
 
 
-# Competency methods whose score needs each item's expected level (from the position level).
-NEEDS_EXPECTED = frozenset({"bar_scale", "ratio_expected"})
 # The field of an observed competency level, for _parse, _in_range and _valid_text.
 COMPETENCY_LEVEL = "competency_level"
 

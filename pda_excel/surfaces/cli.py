@@ -360,6 +360,24 @@ def templates(
     for row in rows:
         click.echo(f"{row.file}  ({row.people} คน)")
     click.echo(f"{len(rows)} workbook(s) and manifest.csv in {out_dir}")
+    _warn_unknown_levels(r, roster)
+
+
+def _warn_unknown_levels(rubric: Any, roster: Any) -> None:
+    """Name every officer whose expected competency levels cannot be told (stderr)."""
+    from ..core import thai
+
+    comp = rubric.competency
+    unknown = [o for o in roster.officers if comp.lacks_expected(o.position_level)]
+    if not unknown:
+        return
+    valid = ", ".join(comp.position_levels)
+    click.echo(thai.TEMPLATES_LEVEL_UNKNOWN.format(n=len(unknown), valid=valid), err=True)
+    for o in unknown:
+        line = thai.TEMPLATES_LEVEL_UNKNOWN_LINE.format(
+            code=o.district_code, person_id=o.person_id, name=o.name, position=o.position or "-"
+        )
+        click.echo(line, err=True)
 
 
 def _guard_outputs(

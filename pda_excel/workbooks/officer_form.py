@@ -28,7 +28,7 @@ from typing import Any
 
 from ..core import thai
 from ..core.errors import UsageError
-from ..core.rubric import Rubric
+from ..core.rubric import EXPECTING_METHODS, Rubric
 from ..round.competency_json import listed_competency
 from ..round.roster import District, Roster
 from .atomic import atomic_path
@@ -60,7 +60,6 @@ LAST_COL = len(WIDTHS) - 1
 # seven columns (competency, expected level, observed level, points, weight, share, a note);
 # elsewhere the last two print as one (the achievement sheet's note is as wide as in WIDTHS).
 LIST_WIDTHS = (*WIDTHS[:-1], 7.0, 8.0)
-NEEDS_EXPECTED = ("bar_scale", "ratio_expected")
 HALF = 1  # signatures side by side: columns 0..1 and 2..5
 MAX_SCALE = 90  # the form prints a little smaller than the sheets people type into
 PAGE_SLACK = 0.97  # of a page's height a page is filled with at most (rounding in renderers)
@@ -133,7 +132,7 @@ def missing_items(rubric: Rubric, person: Mapping[str, Any]) -> list[str]:
             out.append(F["missing_competency"])
             return out
         o = thai.COMPETENCY_OUTPUT
-        if comp.method in NEEDS_EXPECTED and any(i.get("expected") is None for i in items):
+        if comp.method in EXPECTING_METHODS and any(i.get("expected") is None for i in items):
             out.append(o["missing_level"])
         for item in items:
             if item.get("observed") is None:
