@@ -23,10 +23,11 @@ import pytest
 from click.testing import CliRunner
 from pipeline import Round, make_round, sha256
 
+from pda_excel.core.errors import OutputError
 from pda_excel.core.findings import Finding
 from pda_excel.round import consolidate as consolidate_module
 from pda_excel.round.consolidate import to_json
-from pda_excel.round.isolation import Failure, Limits, run_contained
+from pda_excel.round.isolation import Failure, Limits, alongside, run_contained
 from pda_excel.surfaces.cli import cli
 
 REPRO = Path(__file__).parent / "data" / "repro"
@@ -329,3 +330,54 @@ def test_one_worker_is_reused_replaced_after_a_death_and_order_is_kept() -> None
     assert second[1] != first[1]  # and replaced after it died
     failure = results[2]
     assert isinstance(failure, Failure) and failure.signal == "SIGKILL"
+
+
+# -- two outputs at once (consolidate writes the JSON in a second process) --------------------
+
+
+def test_alongside_runs_both_and_the_child_sees_the_parents_state(tmp_path: Path) -> None:
+    state = {"officers": 13170}  # inherited by the child, not pickled
+
+    def background() -> None:
+        (tmp_path / "child.txt").write_text(f"{os.getpid()} {state['officers']}")
+
+    def foreground() -> None:
+        (tmp_path / "parent.txt").write_text(str(os.getpid()))
+
+    alongside(background, foreground)
+    child_pid, seen = (tmp_path / "child.txt").read_text().split()
+    assert seen == "13170" and int(child_pid) != os.getpid()
+    assert (tmp_path / "parent.txt").read_text() == str(os.getpid())
+
+
+def test_alongside_raises_what_the_child_raised(tmp_path: Path) -> None:
+    def background() -> None:
+        raise OutputError("เขียนไฟล์ s.json ไม่ได้: ดิสก์เต็ม")
+
+    done: list[bool] = []
+    with pytest.raises(OutputError, match="ดิสก์เต็ม"):
+        alongside(background, lambda: done.append(True))
+    assert done == [True]  # the foreground ran to its end first
+
+
+def test_alongside_reports_a_child_killed_from_outside() -> None:
+    def background() -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    with pytest.raises(RuntimeError, match="writer process ended"):
+        alongside(background, lambda: None)
+
+
+def test_alongside_the_foregrounds_error_wins_and_the_child_is_waited_for(
+    tmp_path: Path,
+) -> None:
+    def background() -> None:
+        time.sleep(0.3)
+        (tmp_path / "child.txt").write_text("done")
+
+    def foreground() -> None:
+        raise ValueError("summary failed")
+
+    with pytest.raises(ValueError, match="summary failed"):
+        alongside(background, foreground)
+    assert (tmp_path / "child.txt").read_text() == "done"

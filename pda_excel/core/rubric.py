@@ -137,12 +137,12 @@ class Kpi(BaseModel):
         """Highest milestone step; by default one step per level."""
         return self.max_steps or len(self.levels)
 
-    @property
+    @cached_property
     def fields(self) -> tuple[str, ...]:
         """Input fields a template asks for, in order (references after the value)."""
         return tuple(self.kind.fields) + tuple(self.references)
 
-    @property
+    @cached_property  # asked for every officer's every KPI: computed once
     def target_fields(self) -> tuple[str, ...]:
         """Fields a province may fix before the results are known (and lock in the templates):
         the reference targets and the agreed fields, in template order."""

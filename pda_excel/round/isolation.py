@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 import tempfile
@@ -312,3 +313,44 @@ def run_contained(
         pool.close(kill=not stopped)  # interrupted: don't wait for files still being read
     assert not any(r is _LOST for r in results), "every task ends in a result or a Failure"
     return results
+
+
+def alongside(background: Callable[[], None], foreground: Callable[[], None]) -> None:
+    """Run `background` in a forked child while this process runs `foreground` (two outputs
+    written at once from one result, on two cores), then wait for the child and raise what it
+    raised. Where processes cannot be forked, one after the other.
+
+    The child inherits the result (nothing is pickled but an exception on the way back); it
+    ends with ``os._exit`` so that it never runs this process's exit code or flushes its
+    buffers twice."""
+    if _start_method() != "fork":
+        foreground()
+        background()
+        return
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child (its outcome reaches the parent's tests)
+        os.close(read_fd)
+        code, payload = 0, b""
+        try:
+            background()
+        except BaseException as exc:
+            code = 1
+            try:
+                payload = pickle.dumps(exc)
+            except Exception:
+                payload = pickle.dumps(RuntimeError(_describe(exc)))
+        with contextlib.suppress(OSError), os.fdopen(write_fd, "wb") as out:
+            out.write(payload)
+        os._exit(code)
+    os.close(write_fd)
+    try:
+        foreground()
+    finally:
+        with os.fdopen(read_fd, "rb") as answer:
+            payload = answer.read()
+        _, status = os.waitpid(pid, 0)
+    if payload:
+        raise pickle.loads(payload)
+    if status != 0:
+        raise RuntimeError(f"the writer process ended with status {status}")

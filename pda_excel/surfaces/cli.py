@@ -567,9 +567,13 @@ def consolidate(
     )
     if bar is not None:
         bar.close()
-    write_summary(result, out_path)
-    if json_path is not None:
-        write_json(result, json_path)
+    if json_path is not None:  # the JSON in a second process while this one writes the summary
+        from ..round.isolation import alongside
+
+        json_out = json_path
+        alongside(lambda: write_json(result, json_out), lambda: write_summary(result, out_path))
+    else:
+        write_summary(result, out_path)
     if forms_dir is not None:
         from ..round.consolidate import to_json
 
