@@ -15,6 +15,7 @@ pickled once.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import pickle
@@ -106,6 +107,7 @@ def _worker_main(
     """Serve tasks one at a time until the parent closes the pipe."""
     for other in inherited:  # the parent's ends of other workers' pipes, inherited by fork
         other.close()
+    gc.enable()  # forked inside core.batch.batch_gc: a worker frees its garbage file by file
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     if stderr_fd is not None:
         os.dup2(stderr_fd, 2)  # native messages ("memory allocation ... failed") kept for us

@@ -495,6 +495,7 @@ def consolidate(
     Exit 0 when every district was received and every officer scored; 1 when the summary was
     written but something is missing, rejected or incomplete; 2 for bad arguments.
     """
+    from ..core.batch import batch_gc
     from ..round.consolidate import consolidate as run
     from ..round.consolidate import discover
     from ..round.isolation import Limits
@@ -554,30 +555,31 @@ def consolidate(
             bar.update(n)
 
     limits = Limits(memory_limit, time_limit)
-    result = run(
-        inputs,
-        r,
-        roster,
-        jobs=jobs,
-        limits=limits,
-        progress=step,
-        on_total=total,
-        previous=previous,
-        team_results=team,
-    )
-    if bar is not None:
-        bar.close()
-    if json_path is not None:  # the JSON in a second process while this one writes the summary
-        from ..round.isolation import alongside
+    with batch_gc():  # a batch that keeps what it builds: see core/batch.py
+        result = run(
+            inputs,
+            r,
+            roster,
+            jobs=jobs,
+            limits=limits,
+            progress=step,
+            on_total=total,
+            previous=previous,
+            team_results=team,
+        )
+        if bar is not None:
+            bar.close()
+        if json_path is not None:  # the JSON in a second process while this one writes the summary
+            from ..round.isolation import alongside
 
-        json_out = json_path
-        alongside(lambda: write_json(result, json_out), lambda: write_summary(result, out_path))
-    else:
-        write_summary(result, out_path)
-    if forms_dir is not None:
-        from ..round.consolidate import to_json
+            json_out = json_path
+            alongside(lambda: write_json(result, json_out), lambda: write_summary(result, out_path))
+        else:
+            write_summary(result, out_path)
+        if forms_dir is not None:
+            from ..round.consolidate import to_json
 
-        _write_forms(to_json(result), r, forms_dir, roster, True)
+            _write_forms(to_json(result), r, forms_dir, roster, True)
     if rf is not None:
         from ..round.folder import inbox_facts
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..core.batch import batch_gc
 from .atomic import atomic_path, sha256_of
 
 if TYPE_CHECKING:
@@ -105,23 +106,24 @@ def write_district_books(
     root = out_dir.resolve()
     rows: list[ManifestRow] = []
     used: dict[str, str] = {}
-    for code, district in roster.districts.items():
-        name = safe_filename(code, district.name)
-        if name.lower() in used:
-            raise ValueError(
-                f"districts {used[name.lower()]} and {code} would both be written to {name}"
-            )
-        used[name.lower()] = code
-        path = out_dir / name
-        if path.resolve().parent != root:  # pragma: no cover - safe_filename prevents it
-            raise ValueError(f"{name} would leave {out_dir}")
-        with atomic_path(path) as tmp:
-            write_one(district, tmp)
-            digest = sha256_of(tmp)
-        rows.append(
-            ManifestRow(code, district.name, district.email, name, digest, len(district.officers))
-        )
-        if progress is not None:
-            progress(district)
+    with batch_gc() as item_done:  # see core/batch.py
+        for code, district in roster.districts.items():
+            name = safe_filename(code, district.name)
+            if name.lower() in used:
+                raise ValueError(
+                    f"districts {used[name.lower()]} and {code} would both be written to {name}"
+                )
+            used[name.lower()] = code
+            path = out_dir / name
+            if path.resolve().parent != root:  # pragma: no cover - safe_filename prevents it
+                raise ValueError(f"{name} would leave {out_dir}")
+            with atomic_path(path) as tmp:
+                write_one(district, tmp)
+                digest = sha256_of(tmp)
+            people = len(district.officers)
+            rows.append(ManifestRow(code, district.name, district.email, name, digest, people))
+            item_done()  # this workbook's own cycles, freed before the next
+            if progress is not None:
+                progress(district)
     write_manifest(out_dir, rows)
     return rows
