@@ -398,11 +398,8 @@ def test_repro_duplicated_cell_xlsx_is_an_error_for_that_officer_only(
     assert sha256(repro) == before
 
 
-def test_repro_duplicated_cell_ods_shifted_row_is_an_error_for_that_officer_only(
-    sample: Sample, sample_baseline: Baseline, tmp_path: Path
-) -> None:
-    """An extra table cell shifted 2701005's summary row: its competency read 50, not 71.7."""
-    data = (REPRO / "duplicated-cell.ods").read_bytes()
+def _repaired_ods() -> bytes:
+    """duplicated-cell.ods with its inserted cell removed: a clean LibreOffice .ods of 2701."""
 
     def remove_inserted(xml: bytes) -> bytes:
         row = xml.index(b"<text:p>2701005</text:p>")
@@ -410,7 +407,15 @@ def test_repro_duplicated_cell_ods_shifted_row_is_an_error_for_that_officer_only
         end = xml.index(b"</table:table-cell>", extra) + len(b"</table:table-cell>")
         return xml[:extra] + xml[end:]
 
-    without = _edit_content_bytes(data, remove_inserted)
+    return _edit_content_bytes((REPRO / "duplicated-cell.ods").read_bytes(), remove_inserted)
+
+
+def test_repro_duplicated_cell_ods_shifted_row_is_an_error_for_that_officer_only(
+    sample: Sample, sample_baseline: Baseline, tmp_path: Path
+) -> None:
+    """An extra table cell shifted 2701005's summary row: its competency read 50, not 71.7."""
+    data = (REPRO / "duplicated-cell.ods").read_bytes()
+    without = _repaired_ods()
     result, repaired = _repro_pair(sample, tmp_path, "2701", "2701-dup.ods", data, without)
     assert person(repaired, "2701005")["status"] == "scored"
     new = _new_findings(
@@ -420,6 +425,41 @@ def test_repro_duplicated_cell_ods_shifted_row_is_an_error_for_that_officer_only
     message = next(f.message for f in _in_file(result, "2701-dup.ods") if f.code == new[0][0])
     assert "13" in message and "12" in message
     _assert_scored_as_before(result, _people(repaired), incomplete={"2701005"})
+
+
+def test_a_shifted_hidden_header_is_an_error_and_no_value_is_read_from_a_neighbour(
+    sample: Sample, sample_baseline: Baseline, tmp_path: Path
+) -> None:
+    """Found by scripts/fuzz (ods, seed 21, case 4489): a cell inserted in the summary sheet's
+    hidden header row before `competency` moved that name one column right, and every
+    officer's competency was read from the team-score preview beside it (the same 68 for all),
+    with no finding. The key table of _meta says where each field belongs: a field read from
+    another column is `column_mismatch`, its row is not used, the other districts are as
+    before."""
+    clean = _repaired_ods()
+
+    def shift_header(xml: bytes) -> bytes:
+        name = xml.index(b"<text:p>competency</text:p>")
+        cell = xml.rindex(b"<table:table-cell", 0, name)
+        extra = (b'<table:table-cell office:value-type="float" office:value="1">'
+                 b"<text:p>1</text:p></table:table-cell>")  # fmt: skip
+        return xml[:cell] + extra + xml[cell:]
+
+    damaged = _edit_content_bytes(clean, shift_header)
+    result, repaired = _repro_pair(sample, tmp_path, "2701", "2701-head.ods", damaged, clean)
+    officers = {pid for pid, p in _people(repaired).items() if p["district_code"] == "2701"}
+    assert officers and all(person(repaired, pid)["status"] == "scored" for pid in officers)
+    new = _new_findings(
+        result, "2701-head.ods", _seen(_in_file(repaired, "2701-head.ods")), dropped=officers
+    )
+    first = min(officers)
+    sheet = "สมรรถนะและสรุปคะแนน"
+    assert [(code, sev, sh, key) for code, sev, sh, _, key in new] == [
+        ("column_mismatch", "error", sheet, f"{first}/competency")
+    ]
+    message = next(f.message for f in _in_file(result, "2701-head.ods") if f.code == new[0][0])
+    assert "คอลัมน์ G" in message and "คอลัมน์ F" in message
+    _assert_scored_as_before(result, _people(repaired), incomplete=officers)
 
 
 def test_repro_column_beyond_xfd_is_a_warning_and_nothing_else(

@@ -162,8 +162,69 @@ def read_return(
     if not found_any:
         ret.findings.append(make("not_a_template", file=shown))
         return ret
+    _check_columns(ret, rubric, meta_rows)
     ret.readable = True
     return ret
+
+
+def _key_columns(meta_rows: list[list[Any]]) -> dict[str, str]:
+    """key -> column letters from the key table of ``_meta``: where the template put each cell
+    (rows may be moved or sorted since, and sheets renamed; columns cannot move)."""
+    table: dict[str, str] = {}
+    in_table = False
+    for row in meta_rows:
+        if len(row) < 3:
+            continue
+        first = _text(row[0])
+        if not in_table:
+            in_table = first == keys.META_TABLE_HEADER[0] and _text(row[1]) == "sheet"
+            continue
+        cell = _text(row[2])
+        letters = cell.rstrip("0123456789")
+        if first and letters and letters.isalpha() and letters.isascii():
+            table[first] = letters.upper()
+    return table
+
+
+def _check_columns(ret: ReturnFile, rubric: Rubric, meta_rows: list[list[Any]]) -> None:
+    """Every value must come from the column the template put its key in. The hidden header
+    row names each column's field; if its names were shifted (a cell inserted or removed in
+    it), a field would be read from its neighbour's column without a word. A row with a value
+    from another column than the key table's is not used (its officer stays incomplete), and
+    the sheet gets one ``column_mismatch`` error naming the first field found out of place."""
+    table = _key_columns(meta_rows)
+    if not table:
+        return
+    first: dict[str, tuple[str, str, str, str]] = {}  # sheet -> (key, cell, found, template)
+    for row_key, (_, r) in list(ret.rows.items()):
+        if r < 0:
+            continue
+        for _, key in _row_fields(rubric, row_key):
+            raw = ret.cells.get(key)
+            want = table.get(key)
+            if raw is None or want is None:
+                continue
+            found = raw.cell.rstrip("0123456789")
+            if found == want:  # the sheet may have been renamed: the column may not move
+                continue
+            first.setdefault(raw.sheet, (key, raw.cell, found, want))
+            ret.rows[row_key] = ("", -1)  # the row is not used, as for an ambiguous cell
+            for _, k in _row_fields(rubric, row_key):
+                ret.cells.pop(k, None)
+            ret.shown_levels.pop(row_key, None)
+            break
+    for sheet, (key, cell, letters, template) in first.items():
+        ret.findings.append(
+            make(
+                "column_mismatch",
+                file=ret.path,
+                sheet=sheet,
+                cell=cell,
+                key=key,
+                found=letters,
+                valid=template,
+            )
+        )
 
 
 def _meta_rows(rows: list[list[Any]]) -> range:
