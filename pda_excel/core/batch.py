@@ -10,7 +10,7 @@ workbook is a web of cycles: it is freed there, and that pass walks only what th
 
 Measured at national scale (878 districts x 15 officers, two runs each): reading and scoring
 21.0 -> 17.6 s and the summary 11.5 -> 7.0 s with the same peak memory (295 MB); 150 district
-templates 8.4 -> 7.0 s (54 MB, as before; without the pass per item, 224 MB).
+templates 8.4 -> 7.0-7.3 s (54 MB, as before; without the pass per item, 224 MB).
 
 Worker processes forked inside it switch the collector back on (isolation._worker_main): they
 read hundreds of files one after another and free their garbage as they go.

@@ -75,6 +75,26 @@ class CellSpec:
     person_id: str | None = None
 
 
+def _cell_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "" if value is None else str(value).strip()
+
+
+def key_table(rows: Sequence[Sequence[object]]) -> dict[str, tuple[str, str, str]] | None:
+    """key -> (sheet, cell, kind) from the rows of a ``_meta`` sheet as a reader gives them
+    (the table under the META_TABLE_HEADER row); None when the sheet has no such table."""
+    table: dict[str, tuple[str, str, str]] | None = None
+    for row in rows:
+        cells = [_cell_text(v) for v in row[:4]] + [""] * (4 - len(row[:4]))
+        if table is None:
+            if cells[:2] == list(META_TABLE_HEADER[:2]):
+                table = {}
+        elif cells[0]:
+            table[cells[0]] = (cells[1], cells[2], cells[3])
+    return table
+
+
 def kpi_key(owner: str, kpi: Kpi, field: str) -> str:
     """Key of one input field of a KPI; the kind's primary field carries no suffix."""
     base = f"{owner}/{kpi.id}"

@@ -170,20 +170,12 @@ def read_return(
 def _key_columns(meta_rows: list[list[Any]]) -> dict[str, str]:
     """key -> column letters from the key table of ``_meta``: where the template put each cell
     (rows may be moved or sorted since, and sheets renamed; columns cannot move)."""
-    table: dict[str, str] = {}
-    in_table = False
-    for row in meta_rows:
-        if len(row) < 3:
-            continue
-        first = _text(row[0])
-        if not in_table:
-            in_table = first == keys.META_TABLE_HEADER[0] and _text(row[1]) == "sheet"
-            continue
-        cell = _text(row[2])
+    out: dict[str, str] = {}
+    for key, (_, cell, _) in (keys.key_table(meta_rows) or {}).items():
         letters = cell.rstrip("0123456789")
-        if first and letters and letters.isalpha() and letters.isascii():
-            table[first] = letters.upper()
-    return table
+        if letters and letters.isalpha() and letters.isascii():
+            out[key] = letters.upper()
+    return out
 
 
 def _check_columns(ret: ReturnFile, rubric: Rubric, meta_rows: list[list[Any]]) -> None:

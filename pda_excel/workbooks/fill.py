@@ -16,12 +16,6 @@ from ..core import keys
 from .atomic import atomic_path
 
 
-def _text(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return "" if value is None else str(value).strip()
-
-
 def meta_table(path: Path | str) -> dict[str, tuple[str, str, str]]:
     """key → (sheet, cell, kind) from a template's ``_meta`` sheet (read with python-calamine)."""
     from python_calamine import CalamineWorkbook
@@ -30,15 +24,8 @@ def meta_table(path: Path | str) -> dict[str, tuple[str, str, str]]:
     if keys.META_SHEET not in wb.sheet_names:
         raise KeyError(f"{path}: no {keys.META_SHEET} sheet; not a pda-excel template")
     rows = wb.get_sheet_by_name(keys.META_SHEET).to_python(skip_empty_area=False)
-    table: dict[str, tuple[str, str, str]] = {}
-    in_table = False
-    for row in rows:
-        cells = [_text(v) for v in row[:4]] + [""] * (4 - len(row[:4]))
-        if tuple(cells) == keys.META_TABLE_HEADER:
-            in_table = True
-        elif in_table and cells[0]:
-            table[cells[0]] = (cells[1], cells[2], cells[3])
-    if not in_table:
+    table = keys.key_table(rows)
+    if table is None:
         raise KeyError(f"{path}: {keys.META_SHEET} has no {keys.META_TABLE_HEADER} table")
     return table
 
