@@ -8,7 +8,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import example, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from pda_excel.intake.numbers import (
@@ -488,3 +488,17 @@ def test_steps_gap_detected_for_any_incomplete_set(ticks: set[int]) -> None:
     else:
         assert result.problem == "steps_gap"
         assert result.value is None
+
+
+@given(
+    st.text(alphabet="0123456789", min_size=1, max_size=MAX_TEXT_LEN + 2)
+    | st.text(alphabet="0123456789๓²٣ ", min_size=1, max_size=8),
+    st.booleans(),
+)
+@example("007", False)
+@example("1" * (MAX_TEXT_LEN + 1), False)
+def test_digit_text_fast_path_equals_the_tolerant_parser(raw: str, percent: bool) -> None:
+    from pda_excel.intake.numbers import _parse_text
+
+    assume(not is_blank(raw))
+    assert parse_number(raw, percent=percent) == _parse_text(raw, percent=percent)

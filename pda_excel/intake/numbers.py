@@ -140,6 +140,8 @@ def parse_number(raw: object, *, percent: bool = False, percent_formatted: bool 
     if is_blank(raw):
         return Parsed(None)
     if isinstance(raw, str):
+        if raw.isascii() and raw.isdigit() and len(raw) <= MAX_TEXT_LEN:
+            return Parsed(Fraction(int(raw)), note="text")  # the common text cell: "80"
         return _parse_text(raw, percent=percent)
     exact = _exact(raw)
     if isinstance(exact, str):

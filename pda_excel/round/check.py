@@ -77,6 +77,7 @@ def check_file(path: Path, rubric: Rubric, roster: Roster | None = None) -> Chec
 def _check_task(rubric: Rubric, roster: Roster | None, path: Path) -> Checked:
     out = check_file(path, rubric, roster)
     out.ret.cells, out.ret.rows = {}, {}  # judged: not carried back from the worker
+    out.ret.shown_levels = {}
     return out
 
 
