@@ -134,7 +134,7 @@ def read_and_assess(
             rubric, district, roster.targets_for(code), ret, province=province
         )
     # The raw cells have been judged: don't carry them back from the worker or keep them.
-    ret.cells, ret.rows, ret.shown_levels = {}, {}, {}  # a sixth of what is sent back
+    ret.cells, ret.rows, ret.shown_levels = {}, {}, {}  # shown levels: 40 % of the pickle
     return out
 
 
