@@ -27,7 +27,13 @@ from pda_excel.core.errors import OutputError
 from pda_excel.core.findings import Finding
 from pda_excel.round import consolidate as consolidate_module
 from pda_excel.round.consolidate import to_json
-from pda_excel.round.isolation import Failure, Limits, alongside, run_contained
+from pda_excel.round.isolation import (
+    Failure,
+    Limits,
+    alongside,
+    alongside_sharing,
+    run_contained,
+)
 from pda_excel.surfaces.cli import cli
 
 REPRO = Path(__file__).parent / "data" / "repro"
@@ -381,3 +387,71 @@ def test_alongside_the_foregrounds_error_wins_and_the_child_is_waited_for(
     with pytest.raises(ValueError, match="summary failed"):
         alongside(background, foreground)
     assert (tmp_path / "child.txt").read_text() == "done"
+
+
+# -- a value handed over early (consolidate: the review, before the summary's sheet of it) ----
+
+
+def test_the_shared_value_arrives_while_the_child_still_works(tmp_path: Path) -> None:
+    """The child sends a value larger than a pipe's default buffer, then waits for a sign the
+    parent can only give after receiving it: were the value only readable when the child
+    ended, neither side would go on (the child gives up after 20 s, and the test fails)."""
+    marker = tmp_path / "received"
+    big = {"notes": list(range(200_000))}
+
+    def background(send: Callable[[Any], None]) -> None:
+        send(big)
+        deadline = time.monotonic() + 20
+        while not marker.exists():
+            if time.monotonic() > deadline:
+                raise TimeoutError("the parent never received the value")
+            time.sleep(0.01)
+        (tmp_path / "child.txt").write_text("after")
+
+    got: list[Any] = []
+
+    def foreground(receive: Callable[[], Any]) -> None:
+        got.append(receive())
+        marker.write_text("yes")
+        assert receive() is got[0]  # asked again: the same value, not a second read
+
+    alongside_sharing(background, foreground)
+    assert got == [big]
+    assert (tmp_path / "child.txt").read_text() == "after"
+
+
+def test_a_child_that_fails_before_sending_raises_its_error_at_receive() -> None:
+    def background(send: Callable[[Any], None]) -> None:
+        raise OutputError("ทบทวนผลไม่ได้")
+
+    seen: list[str] = []
+
+    def foreground(receive: Callable[[], Any]) -> None:
+        try:
+            receive()
+        except OutputError as exc:
+            seen.append(str(exc))
+            raise
+
+    with pytest.raises(OutputError, match="ทบทวนผลไม่ได้"):
+        alongside_sharing(background, foreground)
+    assert seen and "ทบทวนผลไม่ได้" in seen[0]
+
+
+def test_a_child_killed_before_sending_is_an_error_at_receive() -> None:
+    def background(send: Callable[[Any], None]) -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    with pytest.raises(RuntimeError, match="without handing over"):
+        alongside_sharing(background, lambda receive: receive())
+
+
+def test_a_child_that_fails_after_sending_is_raised_after_the_foreground(tmp_path: Path) -> None:
+    def background(send: Callable[[Any], None]) -> None:
+        send("review")
+        raise OutputError("เขียนไฟล์ s.json ไม่ได้")
+
+    got: list[Any] = []
+    with pytest.raises(OutputError, match=r"s\.json"):
+        alongside_sharing(background, lambda receive: got.append(receive()))
+    assert got == ["review"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -77,6 +77,7 @@ class Consolidation:
     ranks: dict[str, tuple[int, int]] = field(default_factory=dict)  # pid -> (district, province)
     review: Review | None = None  # the committee's review notes (review.py); never changes a score
     team_results: TeamResults | None = None  # the province's team figures, when given
+    previous: Mapping[str, PreviousPerson] | None = None  # a former round's officers, when given
 
     @property
     def people(self) -> list[PersonResult]:
@@ -212,9 +213,12 @@ def consolidate(
     on_total: Callable[[int], None] | None = None,
     previous: dict[str, PreviousPerson] | None = None,
     team_results: TeamResults | None = None,
+    review: bool = True,
 ) -> Consolidation:
     """Read, check and score every return against the roster, then review the result (against
-    a former round's officers when `previous` is given)."""
+    a former round's officers when `previous` is given). With ``review=False`` the review is
+    left to the caller (``review_round(result, result.previous)``), e.g. to run beside the
+    summary."""
     paths, findings = discover(inputs)
     if on_total:
         on_total(len(paths))
@@ -317,9 +321,12 @@ def consolidate(
         districts.append(result)
 
     findings.sort(key=sort_key)
-    out = Consolidation(rubric, roster, districts, files, findings, team_results=team_results)
+    out = Consolidation(
+        rubric, roster, districts, files, findings, team_results=team_results, previous=previous
+    )
     out.ranks = _ranks(out.people)
-    out.review = review_round(out, previous)
+    if review:
+        out.review = review_round(out, previous)
     return out
 
 

@@ -320,39 +320,97 @@ def run_contained(
 def alongside(background: Callable[[], None], foreground: Callable[[], None]) -> None:
     """Run `background` in a forked child while this process runs `foreground` (two outputs
     written at once from one result, on two cores), then wait for the child and raise what it
-    raised. Where processes cannot be forked, one after the other.
+    raised. Where processes cannot be forked, one after the other."""
+    alongside_sharing(lambda _send: background(), lambda _receive: foreground())
 
-    The child inherits the result (nothing is pickled but an exception on the way back); it
-    ends with ``os._exit`` so that it never runs this process's exit code or flushes its
-    buffers twice."""
+
+def alongside_sharing(
+    background: Callable[[Callable[[Any], None]], None],
+    foreground: Callable[[Callable[[], Any]], None],
+) -> None:
+    """:func:`alongside`, where the child may hand this process one value as soon as it has
+    it: `background` calls ``send(value)`` (the value is pickled), `foreground` calls
+    ``receive()``, which waits for it (and raises what the child raised, if it ended without
+    sending). Where processes cannot be forked, `background` runs first.
+
+    The child inherits the parent's state (nothing is pickled but the value and an exception
+    on the way back); it ends with ``os._exit`` so that it never runs this process's exit code
+    or flushes its buffers twice."""
     if _start_method() != "fork":
-        foreground()
-        background()
+        kept: list[Any] = []
+        background(kept.append)
+        foreground(lambda: kept[0])
         return
+    import fcntl  # forking is only chosen on Linux, which has it
+
     read_fd, write_fd = os.pipe()
+    with contextlib.suppress(AttributeError, OSError):  # room for the value: no wait to send
+        fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child (its outcome reaches the parent's tests)
         os.close(read_fd)
-        code, payload = 0, b""
-        try:
-            background()
-        except BaseException as exc:
-            code = 1
+        code = 0
+        with os.fdopen(write_fd, "wb") as out:
+
+            def send(value: Any) -> None:
+                _frame(out, _VALUE, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
             try:
-                payload = pickle.dumps(exc)
-            except Exception:
-                payload = pickle.dumps(RuntimeError(_describe(exc)))
-        with contextlib.suppress(OSError), os.fdopen(write_fd, "wb") as out:
-            out.write(payload)
+                background(send)
+            except BaseException as exc:
+                code = 1
+                try:
+                    payload = pickle.dumps(exc)
+                except Exception:
+                    payload = pickle.dumps(RuntimeError(_describe(exc)))
+                with contextlib.suppress(OSError):
+                    _frame(out, _ERROR, payload)
+            with contextlib.suppress(OSError):
+                out.flush()
         os._exit(code)
     os.close(write_fd)
+    answer = os.fdopen(read_fd, "rb")
+    received: list[Any] = []
+    raised: list[BaseException] = []
+
+    def next_frame() -> bool:
+        """Read the child's next message; False at the end of its output."""
+        head = answer.read(9)
+        if len(head) < 9:
+            return False
+        body = answer.read(int.from_bytes(head[1:], "big"))
+        if head[:1] == _VALUE:
+            received.append(pickle.loads(body))
+        else:
+            raised.append(pickle.loads(body))
+        return True
+
+    def receive() -> Any:
+        while not received and not raised and next_frame():
+            pass
+        if received:
+            return received[0]
+        if raised:
+            raise raised[0]
+        raise RuntimeError("the writer process ended without handing over its result")
+
     try:
-        foreground()
+        foreground(receive)
     finally:
-        with os.fdopen(read_fd, "rb") as answer:
-            payload = answer.read()
+        with answer:
+            while next_frame():
+                pass
         _, status = os.waitpid(pid, 0)
-    if payload:
-        raise pickle.loads(payload)
+    if raised:
+        raise raised[0]
     if status != 0:
         raise RuntimeError(f"the writer process ended with status {status}")
+
+
+_VALUE, _ERROR = b"V", b"E"  # the child's messages: a tag, 8 bytes of length, a pickle
+_PIPE_BYTES = 1 << 20
+
+
+def _frame(out: IO[bytes], tag: bytes, body: bytes) -> None:
+    out.write(tag + len(body).to_bytes(8, "big") + body)
+    out.flush()

@@ -127,10 +127,7 @@ class Review:
 
     def change(self, person_id: str, total: Decimal | None) -> Decimal | None:
         """An officer's total minus the previous round's, when both are known."""
-        prev = self.previous.get(person_id) if self.previous else None
-        if prev is None or prev.total is None or total is None:
-            return None
-        return total - prev.total
+        return change(self.previous, person_id, total)
 
 
 # -- entry points -------------------------------------------------------------------------------
@@ -144,8 +141,24 @@ def review_round(
 
 
 def review_of(result: Consolidation) -> Review:
-    """The review held by the result, or a fresh one (without a previous round)."""
-    return result.review if result.review is not None else review_round(result)
+    """The review held by the result, or a fresh one (against the result's previous round)."""
+    return result.review if result.review is not None else review_round(result, result.previous)
+
+
+def previous_of(result: Consolidation) -> Mapping[str, PreviousPerson] | None:
+    """The former round's officers a result is compared with (consolidate --previous), known
+    before its review is."""
+    return result.review.previous if result.review is not None else result.previous
+
+
+def change(
+    previous: Mapping[str, PreviousPerson] | None, person_id: str, total: Decimal | None
+) -> Decimal | None:
+    """An officer's total minus the previous round's, when both are known."""
+    prev = previous.get(person_id) if previous else None
+    if prev is None or prev.total is None or total is None:
+        return None
+    return total - prev.total
 
 
 def previous_from_json(data: Any, source: str = "previous round") -> dict[str, PreviousPerson]:

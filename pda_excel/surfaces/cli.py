@@ -502,7 +502,6 @@ def consolidate(
     from ..round.consolidate import discover
     from ..round.isolation import Limits
     from ..round.review import review_of
-    from ..workbooks.summary import write_json, write_summary
     from .report import review_digest, terminal_summary
 
     rf = _round_folder(
@@ -568,16 +567,11 @@ def consolidate(
             on_total=total,
             previous=previous,
             team_results=team,
+            review=False,  # made below, beside the summary
         )
         if bar is not None:
             bar.close()
-        if json_path is not None:  # the JSON in a second process while this one writes the summary
-            from ..round.isolation import alongside
-
-            json_out = json_path
-            alongside(lambda: write_json(result, json_out), lambda: write_summary(result, out_path))
-        else:
-            write_summary(result, out_path)
+        _review_and_write(result, out_path, json_path)
         if forms_dir is not None:
             from ..round.consolidate import to_json
 
@@ -590,6 +584,33 @@ def consolidate(
     click.echo(review_digest(review_of(result), out_path, json_path))
     click.echo(f"summary: {out_path}" + (f"  json: {json_path}" if json_path else ""))
     _exit_after_batch(0 if result.complete else 1)
+
+
+def _review_and_write(result: Any, out_path: Path, json_path: Path | None) -> None:
+    """The review and the JSON in a second process while this one writes the summary; the
+    review comes back as soon as it is made, before the summary's sheet of it is written."""
+    import dataclasses
+
+    from ..round.isolation import alongside_sharing
+    from ..round.review import review_round
+    from ..workbooks.summary import write_json, write_summary
+
+    previous = result.previous
+
+    def background(send: Any) -> None:
+        result.review = review_round(result, previous)
+        send(dataclasses.replace(result.review, previous=None))  # the parent has the previous
+        if json_path is not None:
+            write_json(result, json_path)
+
+    def foreground(receive: Any) -> None:
+        def reviewed() -> Any:
+            result.review = dataclasses.replace(receive(), previous=previous)
+            return result.review
+
+        write_summary(result, out_path, review=reviewed)
+
+    alongside_sharing(background, foreground)
 
 
 @cli.command()

@@ -13,6 +13,7 @@ part (:mod:`summary_people`, :mod:`summary_districts`, :mod:`summary_levels`,
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import xlsxwriter
 
 from ..core import thai
 from ..round.consolidate import Consolidation, iter_json
+from ..round.review import Review
 from .atomic import atomic_path
 from .formats import TEXT_AS_TEXT
 from .summary_districts import DistrictsSheet
@@ -46,9 +48,16 @@ class _Book(
 
 
 def write_summary(
-    result: Consolidation, path: Path, *, generated_at: datetime | None = None
+    result: Consolidation,
+    path: Path,
+    *,
+    generated_at: datetime | None = None,
+    review: Callable[[], Review] | None = None,
 ) -> None:
-    """Write the committee's summary workbook; a failure leaves any previous file intact."""
+    """Write the committee's summary workbook; a failure leaves any previous file intact.
+
+    `review` gives the result's review when it is made beside the summary (the CLI makes it in
+    a second process): it is first asked for after the officers' and districts' sheets."""
     moment = generated_at or datetime.now()
     with atomic_path(Path(path)) as tmp, warnings.catch_warnings():
         # xlsxwriter reports some mistakes (an over-long footer, a bad range) only as warnings.
@@ -66,6 +75,8 @@ def write_summary(
         book = _Book(wb, result, moment)
         book.people()
         book.districts()
+        if review is not None:
+            result.review = review()
         book.review_sheet()
         book.levels()
         book.findings()

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..core import thai
 from ..core.rubric import Kpi, Rubric
 from ..round.assess import KpiOutcome, PersonResult
 from ..round.consolidate import Consolidation, DistrictResult
-from ..round.review import Review, review_of
+from ..round.review import PreviousPerson, change, previous_of
 from .summary_sheet import (
     CELL,
     CENTER,
@@ -68,7 +68,7 @@ class PeopleSheet(SummaryBook):
         result, rubric = self.result, self.rubric
         sheet = Sheet(self, "people")
         kpis = list(rubric.kpis.values())
-        review = review_of(result)
+        previous = previous_of(result)  # the review itself may still be being made
         h = {**thai.SUMMARY_HEADERS, **{k: thai.REVIEW_HEADERS[k] for k in PREVIOUS_COLUMNS}}
         # 33 columns on one A4 width: every column as narrow as its content allows.
         fixed = [("no", 4.5), ("district", 12), ("name", 18), ("position", 16),
@@ -76,7 +76,7 @@ class PeopleSheet(SummaryBook):
         tail = [("team_score", 7), ("individual_score", 7), ("achievement", 7),
                 ("competency", 8), ("total", 7), ("band", 8), ("status", 10.5),
                 ("rank_district", 6), ("rank_province", 6)]  # fmt: skip
-        if review.previous is not None:  # consolidate --previous: the former round beside
+        if previous is not None:  # consolidate --previous: the former round beside
             tail += list(PREVIOUS_COLUMNS.items())
         widths: list[float] = [w for _, w in fixed]
         for kpi in kpis:
@@ -118,7 +118,7 @@ class PeopleSheet(SummaryBook):
         for d, people in districts_in_order(result):
             for p in people:
                 no += 1
-                self._person_row(sheet, row, no, d, p, kpis, review)
+                self._person_row(sheet, row, no, d, p, kpis, previous)
                 row += 1
         ws.freeze_panes(sub + 1, 3)
         sheet.page((top, sub))
@@ -139,7 +139,7 @@ class PeopleSheet(SummaryBook):
         d: DistrictResult,
         p: PersonResult,
         kpis: Sequence[Kpi],
-        review: Review,
+        previous: Mapping[str, PreviousPerson] | None,
     ) -> None:
         h, dec = thai.SUMMARY_HEADERS, self.decimals
         o = p.officer
@@ -177,13 +177,13 @@ class PeopleSheet(SummaryBook):
         sheet.text(row, col + 1, status, {**CENTER, "text_wrap": True})
         sheet.number(row, col + 2, rank[0] if rank else None, INTEGER)
         sheet.number(row, col + 3, rank[1] if rank else None, INTEGER)
-        if review.previous is not None:
-            prev = review.previous.get(o.person_id)
+        if previous is not None:
+            prev = previous.get(o.person_id)
             total = s.total if s else None
             sheet.number(row, col + 4, cell_number(prev.total if prev else None, dec), TWO_DP)
             sheet.text(row, col + 5, prev.band if prev else None, {**CENTER, "text_wrap": True})
-            change = cell_number(review.change(o.person_id, total), dec)
-            sheet.number(row, col + 6, change, {**TWO_DP, "num_format": CHANGE_FORMAT})
+            difference = cell_number(change(previous, o.person_id, total), dec)
+            sheet.number(row, col + 6, difference, {**TWO_DP, "num_format": CHANGE_FORMAT})
         sheet.fit_row(
             row, {1: d.district.name, 2: o.name, 3: o.position, col: band, col + 1: status}
         )
