@@ -455,3 +455,20 @@ def test_a_child_that_fails_after_sending_is_raised_after_the_foreground(tmp_pat
     with pytest.raises(OutputError, match=r"s\.json"):
         alongside_sharing(background, lambda receive: got.append(receive()))
     assert got == ["review"]
+
+
+def test_a_child_killed_while_sending_is_an_error_not_a_broken_pickle() -> None:
+    """The value is larger than the pipe holds, so the child is still writing it when it is
+    killed: the parent reports the child, it does not unpickle half a value."""
+    import threading
+
+    def background(send: Callable[[Any], None]) -> None:
+        threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGKILL)).start()
+        send(b"x" * (64 << 20))
+
+    def foreground(receive: Callable[[], Any]) -> None:
+        time.sleep(0.6)  # the child fills the pipe and is killed meanwhile
+        receive()
+
+    with pytest.raises(RuntimeError, match="without handing over"):
+        alongside_sharing(background, foreground)

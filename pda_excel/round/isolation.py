@@ -339,7 +339,13 @@ def alongside_sharing(
     if _start_method() != "fork":
         kept: list[Any] = []
         background(kept.append)
-        foreground(lambda: kept[0])
+
+        def given() -> Any:
+            if not kept:
+                raise RuntimeError("the writer ended without handing over its result")
+            return kept[0]
+
+        foreground(given)
         return
     import fcntl  # forking is only chosen on Linux, which has it
 
@@ -374,11 +380,15 @@ def alongside_sharing(
     raised: list[BaseException] = []
 
     def next_frame() -> bool:
-        """Read the child's next message; False at the end of its output."""
+        """Read the child's next message; False at the end of its output (or where it was
+        cut off: a child killed while sending is reported by its exit status)."""
         head = answer.read(9)
         if len(head) < 9:
             return False
-        body = answer.read(int.from_bytes(head[1:], "big"))
+        length = int.from_bytes(head[1:], "big")
+        body = answer.read(length)
+        if len(body) < length:
+            return False
         if head[:1] == _VALUE:
             received.append(pickle.loads(body))
         else:
