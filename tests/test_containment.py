@@ -457,17 +457,26 @@ def test_a_child_that_fails_after_sending_is_raised_after_the_foreground(tmp_pat
     assert got == ["review"]
 
 
-def test_a_child_killed_while_sending_is_an_error_not_a_broken_pickle() -> None:
+def test_a_child_killed_while_sending_is_an_error_not_a_broken_pickle(tmp_path: Path) -> None:
     """The value is larger than the pipe holds, so the child is still writing it when it is
     killed: the parent reports the child, it does not unpickle half a value."""
     import threading
 
+    dying = tmp_path / "dying"
+
+    def die() -> None:
+        dying.write_text("now")
+        os.kill(os.getpid(), signal.SIGKILL)
+
     def background(send: Callable[[Any], None]) -> None:
-        threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGKILL)).start()
+        threading.Timer(0.2, die).start()
         send(b"x" * (64 << 20))
 
     def foreground(receive: Callable[[], Any]) -> None:
-        time.sleep(0.6)  # the child fills the pipe and is killed meanwhile
+        deadline = time.monotonic() + 20
+        while not dying.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)  # the child fills the pipe, then is killed
+        time.sleep(0.2)
         receive()
 
     with pytest.raises(RuntimeError, match="without handing over"):
