@@ -542,22 +542,22 @@ def test_python_m_entry_point_consolidates(rnd: Round, tmp_path: Path) -> None:
     folder = tmp_path / "in"
     rnd.fill_all(folder)
     out = tmp_path / "s.xlsx"
-    proc = subprocess.run(
-        [sys.executable, "-m", "pda_excel", "consolidate", str(folder), "--roster",
-         str(rnd.roster_path), "--out", str(out)],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pda_excel", "consolidate", str(folder), "--roster",
+             str(rnd.roster_path), "--out", str(out)],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+
+    proc = run()
     assert proc.returncode == 0, proc.stderr
     assert out.is_file()
     # The process ends without the interpreter's teardown (cli._exit_after_batch): what it
     # printed to a pipe is still all there, and the exit code is the command's.
     assert proc.stdout.splitlines()[-1] == f"summary: {out}"
     next(folder.iterdir()).unlink()  # a district's return missing: exit 1
-    proc = subprocess.run(
-        [sys.executable, "-m", "pda_excel", "consolidate", str(folder), "--roster",
-         str(rnd.roster_path), "--out", str(out)],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    proc = run()
     assert proc.returncode == 1, proc.stderr
     assert proc.stdout.splitlines()[-1] == f"summary: {out}"
     shutil.rmtree(folder)

@@ -62,6 +62,11 @@ class ReturnFile:
     def template_version(self) -> str | None:
         return self.meta.get("format_version") or None
 
+    def drop_raw(self) -> None:
+        """Forget the raw cells once they are judged: a worker does not send them back (the
+        shown levels alone were 40 % of a result's pickle) and nothing keeps them."""
+        self.cells, self.rows, self.shown_levels = {}, {}, {}
+
     @property
     def reason(self) -> str:
         """Why the file was not accepted (first error), or ''."""

@@ -76,8 +76,7 @@ def check_file(path: Path, rubric: Rubric, roster: Roster | None = None) -> Chec
 
 def _check_task(rubric: Rubric, roster: Roster | None, path: Path) -> Checked:
     out = check_file(path, rubric, roster)
-    out.ret.cells, out.ret.rows = {}, {}  # judged: not carried back from the worker
-    out.ret.shown_levels = {}
+    out.ret.drop_raw()  # judged: not carried back from the worker
     return out
 
 

@@ -342,7 +342,7 @@ def alongside_sharing(
 
         def given() -> Any:
             if not kept:
-                raise RuntimeError("the writer ended without handing over its result")
+                raise RuntimeError(_NOT_HANDED_OVER)
             return kept[0]
 
         foreground(given)
@@ -402,7 +402,7 @@ def alongside_sharing(
             return received[0]
         if raised:
             raise raised[0]
-        raise RuntimeError("the writer process ended without handing over its result")
+        raise RuntimeError(_NOT_HANDED_OVER)
 
     try:
         foreground(receive)
@@ -418,6 +418,7 @@ def alongside_sharing(
 
 
 _VALUE, _ERROR = b"V", b"E"  # the child's messages: a tag, 8 bytes of length, a pickle
+_NOT_HANDED_OVER = "the writer process ended without handing over its result"
 _PIPE_BYTES = 1 << 20
 
 

@@ -604,11 +604,9 @@ def _review_and_write(result: Any, out_path: Path, json_path: Path | None) -> No
             write_json(result, json_path)
 
     def foreground(receive: Any) -> None:
-        def reviewed() -> Any:
-            result.review = dataclasses.replace(receive(), previous=previous)
-            return result.review
-
-        write_summary(result, out_path, review=reviewed)
+        write_summary(
+            result, out_path, review=lambda: dataclasses.replace(receive(), previous=previous)
+        )
 
     alongside_sharing(background, foreground)
 
